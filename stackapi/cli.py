@@ -1,0 +1,80 @@
+"""``stackapi-server``: flags, logging, load the ini, serve.
+
+``main(argv) -> exit code``.  Every expected failure is one line on stderr and
+exit code 1; eventlet is imported (through :mod:`stackapi.server`) only once
+the command is about to serve, and the stdlib is patched before the app loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+
+from stackapi.errors import StackapiError
+from stackapi.loader import check_file, configure_logging, loadapp, read_server_section
+from stackapi.settings import SERVER_OPTIONS, ServerSettings
+
+PROG = "stackapi-server"
+DEFAULT_LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s"
+LOG = logging.getLogger("stackapi.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Serve the WSGI app of a PasteDeploy ini on an eventlet GreenPool.",
+        epilog="Server options come from the ini's [server:main] section; flags override it.",
+    )
+    parser.add_argument("--config", required=True, metavar="PATH", help="the paste ini")
+    parser.add_argument("--name", default="main", help="the app to load (default: main)")
+    parser.add_argument(
+        "--check", action="store_true", help="load everything, print the resolved tree and exit"
+    )
+    for option in SERVER_OPTIONS:
+        # default None = "not given", so that the ini's value stands.
+        parser.add_argument(
+            "--" + option.name.replace("_", "-"),
+            dest=option.name,
+            default=None,
+            metavar=option.name.upper(),
+            help=f"{option.help} (default: {option.default})",
+        )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except StackapiError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    check_file(args.config)
+    flags = {option.name: getattr(args, option.name) for option in SERVER_OPTIONS}
+    settings = ServerSettings.from_sources(read_server_section(args.config), flags, args.config)
+    if not configure_logging(args.config):
+        logging.basicConfig(level=logging.INFO, format=DEFAULT_LOG_FORMAT, stream=sys.stderr)
+    if args.check:
+        loadapp(args.config, args.name)
+        print(f"{args.config}: OK")
+        return 0
+    # eventlet enters the process here, and only here.  Its import-time notice
+    # (bugfix-only mode) is for developers choosing a library, not for operators.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    from stackapi import server
+
+    server.patch()
+    app = loadapp(args.config, args.name)
+    sock = server.listen(settings)
+    return server.serve(app, sock, settings)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Controller, the @action and @response decorators, and ResponseObject.
+
+A Controller is a plain class: :class:`stackapi.Resource` calls its methods.
+``__init_subclass__`` (not a metaclass, so mixins stay easy) collects the
+``@action`` methods of the class and its bases into ``wsgi_actions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def action(name: str) -> Callable[[F], F]:
+    """Mark a method as the handler of ``POST .../{id}/action`` with body ``{name: {...}}``.
+
+    The method is called ``(req, id, body)``, ``body`` being the whole document::
+
+        @stackapi.action("reboot")
+        def _reboot(self, req, id, body):
+            kind = body["reboot"].get("type", "SOFT")
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError("@action needs the action's name, e.g. @action('reboot')")
+
+    def decorate(func: F) -> F:
+        func.wsgi_action = name  # type: ignore[attr-defined]
+        return func
+
+    return decorate
+
+
+def response(code: int) -> Callable[[F], F]:
+    """Set the status a method answers with when it succeeds (e.g. 202, 204)."""
+    if not isinstance(code, int) or not 200 <= code < 400:
+        raise TypeError(f"@response needs a success status (200-399), not {code!r}")
+
+    def decorate(func: F) -> F:
+        func.wsgi_code = code  # type: ignore[attr-defined]
+        return func
+
+    return decorate
+
+
+class ResponseObject:
+    """What a controller returns when it must set the status or headers.
+
+    ``obj`` is serialized as JSON (``None`` means an empty body); ``code``
+    overrides ``@response``; ``headers`` are added to the response::
+
+        return stackapi.ResponseObject({"widget": w}, code=201,
+                                       headers={"Location": url})
+    """
+
+    __slots__ = ("obj", "code", "headers")
+
+    def __init__(
+        self, obj: Any, code: int | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.obj = obj
+        self.code = code
+        self.headers = dict(headers or {})
+
+    def __repr__(self) -> str:
+        return f"ResponseObject({self.obj!r}, code={self.code!r}, headers={self.headers!r})"
+
+
+class Controller:
+    """Base class for API controllers.
+
+    ======================================  =====================================
+    request                                 method called
+    ======================================  =====================================
+    ``GET /widgets``                        ``index(req)``
+    ``GET /widgets/{id}``                   ``show(req, id)``
+    ``POST /widgets``                       ``create(req, body)``
+    ``PUT /widgets/{id}``                   ``update(req, id, body)``
+    ``DELETE /widgets/{id}``                ``delete(req, id)``
+    ``POST /widgets/{id}/action``           the ``@action("name")`` method,
+    body ``{"name": {...}}``                ``(req, id, body)``
+    a route with ``action="foo"``           ``foo(req, **route_args)``
+                                            (+ ``body`` when the request has one)
+    ======================================  =====================================
+
+    Two methods of one class claiming the same action name is a ``TypeError``
+    at class creation; a subclass may override a base class's action.
+    """
+
+    #: action name -> method name, filled in by __init_subclass__.
+    wsgi_actions: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        actions: dict[str, str] = {}
+        for base in reversed(cls.__mro__[1:]):
+            actions.update(getattr(base, "wsgi_actions", {}))
+        own: dict[str, str] = {}
+        for attr, value in vars(cls).items():
+            name = getattr(value, "wsgi_action", None)
+            if name is None:
+                continue
+            if name in own:
+                raise TypeError(
+                    f"{cls.__qualname__}: action {name!r} is claimed by both "
+                    f"{own[name]}() and {attr}()"
+                )
+            own[name] = attr
+        actions.update(own)
+        cls.wsgi_actions = actions

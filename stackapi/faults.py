@@ -1,0 +1,78 @@
+"""The wire format of errors: one JSON shape, used by every layer.
+
+``{"itemNotFound": {"code": 404, "message": "..."}}`` -- nova's fault shape.
+Nothing here imports more than webob and json.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import webob
+import webob.exc
+
+#: status -> fault name, as nova names them; every other status is "apiFault".
+FAULT_NAMES = {
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    409: "conflictingRequest",
+    413: "overLimit",
+    415: "badMediaType",
+    429: "overLimit",
+    501: "notImplemented",
+    503: "serviceUnavailable",
+}
+
+GENERIC_500 = "An unexpected error occurred. The request id identifies it in the server log."
+
+# Headers of a webob.exc exception that describe its HTML body, not the fault.
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding"})
+
+
+def fault_name(status: int) -> str:
+    return FAULT_NAMES.get(status, "apiFault")
+
+
+def fault_body(status: int, message: str) -> bytes:
+    """The JSON document of a fault, as bytes."""
+    return json.dumps({fault_name(status): {"code": status, "message": message}}).encode()
+
+
+def fault_response(
+    status: int, message: str, headers: Iterable[tuple[str, str]] | None = None
+) -> webob.Response:
+    """A complete JSON fault response (also a WSGI app)."""
+    resp = webob.Response(
+        status=status,
+        body=fault_body(status, message),
+        content_type="application/json",
+        charset=None,
+    )
+    for name, value in headers or ():
+        resp.headers[name] = value
+    return resp
+
+
+def exception_message(exc: webob.exc.HTTPException) -> str:
+    """What the client reads: the detail if one was given, else the explanation."""
+    return str(exc.detail or exc.explanation or exc.title)
+
+
+def fault_from_exception(exc: webob.exc.HTTPException) -> webob.Response:
+    """Turn a raised (or returned) ``webob.exc`` exception into a JSON response.
+
+    Statuses >= 400 become faults that keep the exception's own headers
+    (``Allow``, ``Retry-After``, ``Location`` ...).  Lower statuses (3xx
+    redirects, a raised ``HTTPNoContent``) keep status and headers, with an
+    empty body.
+    """
+    headers = [(k, v) for k, v in exc.headers.items() if k.lower() not in _BODY_HEADERS]
+    if exc.code >= 400:
+        return fault_response(exc.code, exception_message(exc), headers)
+    resp = webob.Response(status=exc.status, body=b"", content_type=None, charset=None)
+    resp.headers.extend(headers)
+    return resp

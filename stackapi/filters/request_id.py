@@ -1,0 +1,96 @@
+"""request_id: give every request a ``req-<uuid4>`` id, on the wire and in the log.
+
+The id goes in ``environ["openstack.request_id"]``, in the
+``x-openstack-request-id`` header of every response that passes back through
+this filter, and (through a log-record factory) in every log record emitted
+while the request is handled, as ``%(request_id)s``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable
+
+from stackapi.middleware import Middleware
+
+HEADER = "x-openstack-request-id"
+ENVIRON_KEY = "openstack.request_id"
+GLOBAL_ENVIRON_KEY = "openstack.global_request_id"
+_INBOUND_KEY = "HTTP_X_OPENSTACK_REQUEST_ID"
+_VALID_ID = re.compile(r"req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+#: The id of the request the current green thread (or thread) is handling.
+current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "stackapi_request_id", default=None
+)
+
+
+def new_request_id() -> str:
+    return f"req-{uuid.uuid4()}"
+
+
+def is_valid_request_id(value: str | None) -> bool:
+    return bool(value) and _VALID_ID.match(value) is not None  # type: ignore[arg-type]
+
+
+def install_log_record_factory() -> None:
+    """Give every log record a ``request_id`` attribute (``"-"`` outside a request).
+
+    Idempotent.  A record factory rather than a ``logging.Filter`` because
+    ``logging.config.fileConfig`` cannot attach filters to handlers, and a
+    factory reaches every handler an operator configures.
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "stackapi_request_id", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.request_id = current_request_id.get() or "-"
+        return record
+
+    factory.stackapi_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+class RequestIdMiddleware(Middleware):
+    """Give each request an id; put it in every response and log record.
+
+    ::
+
+        [filter:request_id]
+        use = egg:stackapi#request_id
+
+    No options.  An inbound ``X-OpenStack-Request-ID`` of the ``req-<uuid>``
+    form is kept as ``environ["openstack.global_request_id"]`` (the id a
+    calling service chose for the whole operation); anything else is ignored.
+    The local id is always new.  Put this filter first in a pipeline so that
+    the faults of every later filter carry the header too.
+    """
+
+    def __init__(self, app: Callable, **conf: str) -> None:
+        super().__init__(app, **conf)
+        install_log_record_factory()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        # Plain WSGI (no webob objects): this runs on every request.
+        request_id = new_request_id()
+        environ[ENVIRON_KEY] = request_id
+        inbound = environ.get(_INBOUND_KEY)
+        if inbound and _VALID_ID.match(inbound):
+            environ[GLOBAL_ENVIRON_KEY] = inbound
+        header = (HEADER, request_id)
+
+        def start_response_with_id(status, headers, exc_info=None):
+            headers = [h for h in headers if h[0].lower() != HEADER]
+            headers.append(header)
+            return start_response(status, headers, exc_info)
+
+        token = current_request_id.set(request_id)
+        try:
+            return self.application(environ, start_response_with_id)
+        finally:
+            current_request_id.reset(token)

@@ -1,0 +1,96 @@
+"""Middleware: the base class of filters (shipped and users' own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import webob
+import webob.exc
+from webob.dec import wsgify
+
+from stackapi.faults import fault_from_exception
+from stackapi.options import Option, apply_options, parse_options
+from stackapi.request import Request
+from stackapi.resource import render
+
+
+class Middleware:
+    """Base class for a filter in a pipeline.
+
+    Override one or both hooks::
+
+        class Stamp(stackapi.Middleware):
+            options = (Option("value", str, "v1"),)   # optional: typed, validated
+
+            def process_request(self, req):     # -> None (go on) or a response
+                if "X-Block" in req.headers:
+                    raise webob.exc.HTTPForbidden()
+                return None
+
+            def process_response(self, resp):   # -> the response to send
+                resp.headers["X-Stamp"] = self.value
+                return resp
+
+        [filter:stamp]
+        paste.filter_factory = mymodule:Stamp.factory
+        value = v2
+
+    Order: ``process_request`` on the way in; if it returns a response (or
+    raises a ``webob.exc`` exception, which becomes a JSON fault), the request
+    goes no further and this filter's ``process_response`` is *not* called --
+    the filters outside it still see the response on the way out.  Otherwise
+    the next app runs and ``process_response`` receives its response.
+
+    ``self.application`` is the next app; ``self.conf`` the section's options
+    (strings).  With an ``options`` table each option is also an attribute,
+    converted, with its default, and an unknown key is a configuration error.
+    A filter that does not override ``process_response`` passes the next app's
+    response through untouched (no buffering).
+    """
+
+    options: tuple[Option, ...] = ()
+
+    def __init__(self, app: Callable, **conf: Any) -> None:
+        self.application = app
+        apply_options(self, conf)
+        self._sees_response = type(self).process_response is not Middleware.process_response
+
+    @classmethod
+    def factory(cls, global_conf: dict, **local_conf: str) -> Callable[[Callable], Middleware]:
+        """``paste.filter_factory``: returns ``app -> cls(app, **local_conf)``.
+
+        The options are checked here, when the ini is loaded, not at the first
+        request.
+        """
+        if cls.options:
+            parse_options(cls.options, local_conf)
+
+        def _filter(app: Callable) -> Middleware:
+            return cls(app, **local_conf)
+
+        return _filter
+
+    def process_request(self, req: Request) -> Any:
+        """Return None to continue, or a response (anything ``render`` takes)."""
+        return None
+
+    def process_response(self, response: webob.Response) -> webob.Response:
+        return response
+
+    @wsgify(RequestClass=Request)
+    def __call__(self, req: Request) -> Any:
+        try:
+            result = self.process_request(req)
+        except webob.exc.HTTPException as exc:
+            return fault_from_exception(exc)
+        if result is not None:
+            # A plain WSGI app is run as is; responses, faults, dicts... are rendered.
+            return (
+                render(result)
+                if isinstance(result, webob.Response) or not callable(result)
+                else result
+            )
+        if not self._sees_response:
+            return self.application
+        return self.process_response(req.get_response(self.application))

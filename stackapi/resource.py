@@ -1,0 +1,268 @@
+"""Resource: routing args -> one Controller method; JSON in, JSON out.
+
+The Router hands a Resource the match dict Routes built; the Resource picks
+the controller method (the table in :class:`stackapi.Controller`), parses the
+body, calls it, and renders what it returns.  ``webob.exc`` exceptions become
+JSON faults here; anything else propagates to the ``faultwrap`` filter.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from typing import Any
+
+import webob
+import webob.exc
+from webob.dec import wsgify
+
+from stackapi.controller import ResponseObject
+from stackapi.faults import fault_from_exception
+from stackapi.request import Request
+
+#: Route actions that never take a body, and those that always need one.
+_NO_BODY = frozenset({"index", "show", "delete", "new", "edit"})
+_BODY_REQUIRED = frozenset({"create", "update"})
+#: Route keys that are routing machinery, not arguments of the method.
+_ROUTING_KEYS = ("controller", "action", "format")
+_JSON_TYPES = ("application/json",)
+_INT_LIMIT = 2**63  # JSON numbers beyond a signed 64-bit integer are refused
+
+
+def render(result: Any, code: int | None = None) -> webob.Response:
+    """Turn what a controller (or :class:`stackapi.Application`) returned into a response.
+
+    =========================  ==================================================
+    returned                   response
+    =========================  ==================================================
+    ``dict`` or ``list``       JSON body; status ``code`` (``@response``) or 200
+    ``None``                   empty body; status ``code`` or 204
+    ``ResponseObject``         its ``obj`` as above; its ``code`` wins over
+                               ``@response``; its ``headers`` are added
+    ``webob.exc`` exception    the JSON fault of its status (>= 400)
+    ``webob.Response``         sent as is
+    anything else              ``TypeError`` (a 500 through ``faultwrap``)
+    =========================  ==================================================
+    """
+    if isinstance(result, webob.exc.HTTPException):
+        return fault_from_exception(result)
+    if isinstance(result, webob.Response):
+        return result
+    headers: dict[str, str] = {}
+    if isinstance(result, ResponseObject):
+        code = result.code or code
+        headers = result.headers
+        result = result.obj
+    if result is None:
+        resp = webob.Response(status=code or 204, body=b"", content_type=None, charset=None)
+    elif isinstance(result, (dict, list)):
+        resp = webob.Response(
+            status=code or 200,
+            body=json.dumps(result, default=_json_default).encode(),
+            content_type="application/json",
+            charset=None,
+        )
+    else:
+        raise TypeError(
+            f"a controller must return a dict, a list, None, a ResponseObject or a "
+            f"webob.Response, not {type(result).__name__}"
+        )
+    for name, value in headers.items():
+        resp.headers[name] = value
+    return resp
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, (datetime.datetime, datetime.date)):
+        return obj.isoformat()
+    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+
+class Resource:
+    """WSGI app that calls one controller's methods (see :class:`stackapi.Controller`).
+
+    ::
+
+        mapper.resource("widget", "widgets",
+                        controller=stackapi.Resource(WidgetsController()),
+                        member={"action": "POST"})
+
+    Request bodies: a JSON object is required by ``create``, ``update`` and
+    actions, optional for custom routes, ignored by ``index``/``show``/``delete``.
+    ``Content-Type`` must be ``application/json`` (or ``*/*+json``; parameters
+    allowed, charset utf-8 only) or absent -> else 415; malformed JSON,
+    NaN/Infinity, duplicate keys, numbers beyond 64 bits -> 400.
+    """
+
+    def __init__(self, controller: Any) -> None:
+        self.controller = controller
+
+    def method_for(self, action: str | None) -> Any:
+        """The controller method a route's ``action`` names, or None.
+
+        For ``action="action"`` on a controller with ``@action`` methods this is
+        None: the method is chosen from the body (see :meth:`action_method`).
+        """
+        if not action or action.startswith("_"):
+            return None
+        method = getattr(self.controller, action, None)
+        return method if callable(method) else None
+
+    def handles(self, action: str | None) -> bool:
+        """Whether a route with this ``action`` reaches a method (the Router asks)."""
+        return self.method_for(action) is not None or (
+            action == "action" and bool(getattr(self.controller, "wsgi_actions", None))
+        )
+
+    def action_method(self, body: dict) -> Any:
+        """The ``@action`` method a ``POST .../action`` body names; 400 if none."""
+        if len(body) != 1:
+            raise webob.exc.HTTPBadRequest(
+                explanation='An action body must name exactly one action, e.g. {"reboot": {}}.'
+            )
+        name, value = next(iter(body.items()))
+        method_name = getattr(self.controller, "wsgi_actions", {}).get(name)
+        if method_name is None:
+            raise webob.exc.HTTPBadRequest(explanation=f"There is no such action: {name}")
+        if value is not None and not isinstance(value, dict):
+            raise webob.exc.HTTPBadRequest(
+                explanation=f"The body of action {name} must be a JSON object or null."
+            )
+        return getattr(self.controller, method_name)
+
+    @wsgify(RequestClass=Request)
+    def __call__(self, req: Request) -> webob.Response:
+        try:
+            method, args = self._resolve(req)
+            return render(method(req, **args), getattr(method, "wsgi_code", None))
+        except webob.exc.HTTPException as exc:
+            return fault_from_exception(exc)
+
+    def _resolve(self, req: Request) -> tuple[Any, dict]:
+        """The method to call and its keyword arguments (route args + body)."""
+        args = dict(req.urlvars)
+        action = args.get("action")
+        for key in _ROUTING_KEYS:
+            args.pop(key, None)
+        args = _decode_path_args(args, req.environ.get("routes.route"))
+        method = self.method_for(action)
+        if method is None and self.handles(action):  # POST .../action
+            args["body"] = parse_json_body(req, required=True)
+            return self.action_method(args["body"]), args
+        if method is None:
+            raise webob.exc.HTTPNotFound()
+        if action in _BODY_REQUIRED:
+            args["body"] = parse_json_body(req, required=True)
+        elif action not in _NO_BODY and has_body(req):
+            args["body"] = parse_json_body(req, required=False)
+        return method, args
+
+
+def _decode_path_args(args: dict, route: Any) -> dict:
+    """Route values come from PATH_INFO, which WSGI decodes as latin-1: make them UTF-8."""
+    defaults = getattr(route, "defaults", {}) or {}
+    decoded = {}
+    for key, value in args.items():
+        if isinstance(value, str) and not (key in defaults and defaults[key] == value):
+            try:
+                value = value.encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                raise webob.exc.HTTPBadRequest(explanation="The URL is not valid UTF-8.") from None
+        decoded[key] = value
+    return decoded
+
+
+def has_body(req: webob.Request) -> bool:
+    if req.content_length:
+        return True
+    return "chunked" in req.environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
+def check_content_type(req: webob.Request) -> None:
+    """415 unless the body is JSON in UTF-8 (or the type is not given)."""
+    header = req.environ.get("CONTENT_TYPE", "")
+    if not header.strip():
+        return
+    media, _, params = header.partition(";")
+    media = media.strip().lower()
+    if media not in _JSON_TYPES and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        raise webob.exc.HTTPUnsupportedMediaType(
+            explanation=f"Content type {media!r} is not supported; send application/json."
+        )
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            raise webob.exc.HTTPUnsupportedMediaType(
+                explanation=f"Charset {value.strip()!r} is not supported; send UTF-8."
+            )
+
+
+def parse_json_body(req: webob.Request, required: bool) -> Any:
+    """The request's JSON object, or None if it has no body and ``required`` is false."""
+    try:
+        raw = req.body if has_body(req) else b""
+    except (OSError, ValueError):
+        raise webob.exc.HTTPBadRequest(explanation="The request body could not be read.") from None
+    if not raw.strip():
+        if required:
+            raise webob.exc.HTTPBadRequest(explanation="This request needs a JSON object as body.")
+        return None
+    check_content_type(req)
+    document = parse_json(raw)
+    if not isinstance(document, dict):
+        raise webob.exc.HTTPBadRequest(explanation="The request body must be a JSON object.")
+    return document
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON: UTF-8 only, no NaN/Infinity, no duplicate keys, no huge numbers."""
+    try:
+        return json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+            object_pairs_hook=_unique_keys,
+        )
+    except UnicodeDecodeError:
+        message = "The request body is not valid UTF-8."
+    except RecursionError:
+        message = "The request body is nested too deeply."
+    except ValueError as exc:
+        message = f"Malformed request body: {exc}"
+    raise webob.exc.HTTPBadRequest(explanation=message)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 20:
+        raise ValueError(f"number out of range: {text[:40]}")
+    value = int(text)
+    if not -_INT_LIMIT <= value < _INT_LIMIT:
+        raise ValueError(f"number out of range: {text}")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {duplicate!r}")
+    return document

@@ -1,0 +1,142 @@
+"""ServerSettings: every server option, from ``[server:main]`` and then from flags.
+
+One table (:data:`SERVER_OPTIONS`) names each option, its converter, its
+default and a help line; the ini and the command line both go through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from stackapi.errors import ConfigError
+from stackapi.options import (
+    Option,
+    as_bool,
+    as_int,
+    as_non_negative_float,
+    as_positive_int,
+    as_str,
+    parse_options,
+)
+
+
+def _port(value: str) -> int:
+    port = as_int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("expected a port number 0-65535")
+    return port
+
+
+def _optional_path(value: str) -> str | None:
+    return as_str(value) or None
+
+
+SERVER_OPTIONS: tuple[Option, ...] = (
+    # Loopback by default: exposing the API is a decision the operator writes down.
+    Option("host", as_str, "127.0.0.1", "address to bind (IPv4, IPv6 literal or name)"),
+    Option("port", _port, 8080, "TCP port; 0 binds a free port and logs which"),
+    # One process unless asked: the raw CPU count is wrong in containers and on big hosts.
+    Option("workers", as_positive_int, 1, "processes sharing the socket (1 = no fork)"),
+    Option("pool_size", as_positive_int, 1000, "green threads per process = requests in flight"),
+    # Above the usual net.core.somaxconn; the kernel caps it.
+    Option("backlog", as_positive_int, 4096, "listen() backlog: connections queued by the kernel"),
+    # Finite so that stalled clients cannot hold a green thread for ever.
+    Option(
+        "client_socket_timeout",
+        as_non_negative_float,
+        60.0,
+        "seconds a client socket may sit idle in a read or write (0 = no limit)",
+    ),
+    Option("keepalive", as_bool, True, "allow HTTP keep-alive connections"),
+    Option(
+        "keepalive_timeout",
+        as_non_negative_float,
+        30.0,
+        "seconds an idle keep-alive connection is kept open",
+    ),
+    Option("max_header_line", as_positive_int, 16384, "longest request header line, bytes"),
+    Option("max_url_length", as_positive_int, 8192, "longest request line, bytes (414 beyond)"),
+    Option(
+        "graceful_shutdown_timeout",
+        as_non_negative_float,
+        60.0,
+        "seconds requests in flight may take to finish after SIGTERM",
+    ),
+    Option("cert_file", _optional_path, None, "TLS certificate (PEM); enables HTTPS"),
+    Option("key_file", _optional_path, None, "TLS private key (PEM)"),
+    Option("unix_socket", _optional_path, None, "listen on this Unix socket instead of host:port"),
+)
+
+DEFAULTS = {option.name: option.default for option in SERVER_OPTIONS}
+
+
+class ServerSettings:
+    """The server's settings: defaults < ``[server:main]`` < flags.
+
+    >>> s = ServerSettings.from_sources({"port": "8774"}, {"port": None, "workers": "2"})
+    >>> (s.port, s.workers, s.pool_size)
+    (8774, 2, 1000)
+
+    A flag left at ``None`` means "not given".  An unknown key or a bad value
+    is a :class:`ConfigError` naming the file, ``[server:main]`` and the key
+    (or the flag).
+    """
+
+    host: str
+    port: int
+    workers: int
+    pool_size: int
+    backlog: int
+    client_socket_timeout: float
+    keepalive: bool
+    keepalive_timeout: float
+    max_header_line: int
+    max_url_length: int
+    graceful_shutdown_timeout: float
+    cert_file: str | None
+    key_file: str | None
+    unix_socket: str | None
+
+    def __init__(self, **values: Any) -> None:
+        for name, default in DEFAULTS.items():
+            setattr(self, name, values.get(name, default))
+
+    @classmethod
+    def from_sources(
+        cls,
+        file_conf: Mapping[str, str],
+        flags: Mapping[str, Any] | None = None,
+        path: str | None = None,
+        section: str = "server:main",
+    ) -> ServerSettings:
+        try:
+            values = parse_options(SERVER_OPTIONS, file_conf)
+        except ConfigError as exc:
+            raise exc.located(path, section) from exc
+        given = {k: v for k, v in (flags or {}).items() if v is not None}
+        try:
+            values.update(
+                {k: v for k, v in parse_options(SERVER_OPTIONS, given).items() if k in given}
+            )
+        except ConfigError as exc:
+            raise ConfigError(exc.reason, key="--" + (exc.key or "").replace("_", "-")) from exc
+        settings = cls(**values)
+        settings.check(path)
+        return settings
+
+    def check(self, path: str | None = None) -> None:
+        """Cross-checks between options, worded as sentences."""
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ConfigError(
+                "cert_file and key_file go together: set both or neither",
+                path=path,
+                section="server:main",
+                key="cert_file" if not self.cert_file else "key_file",
+            )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in DEFAULTS}
+
+    def __repr__(self) -> str:
+        return f"ServerSettings({self.as_dict()!r})"

@@ -1,0 +1,124 @@
+"""urlmap: the first routing step, URL prefix (and Host) -> app.
+
+The ``paste.composite_factory`` behind ``use = egg:stackapi#urlmap``.  It loads
+its apps through PasteDeploy's loader, and imports nothing of the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from stackapi.errors import ConfigError
+from stackapi.faults import fault_response
+from stackapi.filters.request_id import new_request_id
+
+WSGIApp = Callable[..., Iterable[bytes]]
+#: Options of the section that are not prefixes.
+_RESERVED = frozenset({"use"})
+
+
+class URLMap:
+    """WSGI app: dispatch on the longest matching URL prefix.
+
+    ``entries`` are ``(host, prefix, app)``; ``host`` None matches any Host.
+    The matched prefix moves from ``PATH_INFO`` to ``SCRIPT_NAME`` (so links an
+    app builds from ``req.application_url`` include it).  A prefix matches at a
+    segment boundary: ``/v1`` matches ``/v1`` and ``/v1/x``, not ``/v10``.
+    Among the matches the longest prefix wins; on a tie, a host entry beats a
+    host-less one.  Nothing matched -> 404 itemNotFound (with its own request id,
+    since no ``request_id`` filter ran).
+    """
+
+    def __init__(self, entries: Iterable[tuple[str | None, str, WSGIApp]]) -> None:
+        # Longest prefix first, host entries before host-less ones of equal length.
+        self.entries = sorted(
+            ((host, prefix, app) for host, prefix, app in entries),
+            key=lambda e: (-len(e[1]), e[0] is None),
+        )
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        host = _request_host(environ) if any(h for h, _, _ in self.entries) else None
+        for entry_host, prefix, app in self.entries:
+            if entry_host is not None and not _host_matches(entry_host, host, environ):
+                continue
+            if path == prefix or path.startswith(prefix + "/") or not prefix:
+                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+                environ["PATH_INFO"] = path[len(prefix) :]
+                return app(environ, start_response)
+        fault = fault_response(
+            404,
+            "The resource could not be found.",
+            [("x-openstack-request-id", new_request_id())],
+        )
+        return fault(environ, start_response)
+
+
+def parse_entry(key: str, value: str) -> tuple[str | None, str, str]:
+    """One option of the section -> ``(host, prefix, app_name)``.
+
+    ``/v1 = app``; ``domain:api.example.com/v1 = app`` (configparser hands that
+    line over as key ``domain``, value ``api.example.com/v1 = app``); and
+    ``domain api.example.com/v1 = app`` for more than one host entry per section.
+    """
+    host = None
+    spec = key.strip()
+    app_name = value.strip()
+    if spec == "domain" and "=" in value:  # "domain:host/prefix = app"
+        spec, _, app_name = value.partition("=")
+        spec, app_name = spec.strip(), app_name.strip()
+        host, slash, path = spec.partition("/")
+        spec = slash + path
+    elif spec.startswith("domain "):
+        host, slash, path = spec[len("domain ") :].strip().partition("/")
+        spec = slash + path
+    if not spec.startswith("/"):
+        raise ConfigError(
+            f"expected a URL prefix such as '/v1' (or 'domain:host/v1'), got {key!r}", key=key
+        )
+    if not app_name:
+        raise ConfigError("names no app", key=key)
+    if host is not None and not host.strip():
+        raise ConfigError("names an empty host", key=key)
+    return (host.strip().lower() if host else None), spec.rstrip("/"), app_name
+
+
+def urlmap_factory(loader: Any, global_conf: dict, **local_conf: str) -> URLMap:
+    """``paste.composite_factory``: each option is ``prefix = app-name``."""
+    entries = []
+    for key, value in local_conf.items():
+        if key in _RESERVED:
+            continue
+        host, prefix, app_name = parse_entry(key, value)
+        entries.append((host, prefix, loader.get_app(app_name, global_conf=global_conf)))
+    if not entries:
+        raise ConfigError("urlmap needs at least one 'prefix = app' line")
+    return URLMap(entries)
+
+
+def _request_host(environ: dict) -> str:
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    return host.lower()
+
+
+def _split_host(host: str) -> tuple[str, str | None]:
+    """``name:port`` -> (name, port); IPv6 literals keep their brackets."""
+    if host.startswith("["):
+        name, _, rest = host.partition("]")
+        return name + "]", (rest[1:] or None) if rest.startswith(":") else None
+    name, sep, port = host.rpartition(":")
+    return (name, port) if sep else (host, None)
+
+
+def _host_matches(entry_host: str, request_host: str | None, environ: dict) -> bool:
+    """``api.example.com`` matches any port; ``api.example.com:8774`` only that port."""
+    if not request_host:
+        return False
+    entry_name, entry_port = _split_host(entry_host)
+    name, port = _split_host(request_host)
+    if entry_port is None:
+        return entry_name == name
+    if port is None:
+        port = "443" if environ.get("wsgi.url_scheme") == "https" else "80"
+    return (entry_name, entry_port) == (name, port)

@@ -1,0 +1,33 @@
+"""``application`` for gunicorn, uWSGI or mod_wsgi, built from ``$STACKAPI_CONFIG``.
+
+Plain WSGI: this module imports no eventlet and patches nothing::
+
+    STACKAPI_CONFIG=etc/api-paste.ini gunicorn -k gthread stackapi.wsgi_app:application
+
+``STACKAPI_APP_NAME`` picks another app of the ini (default ``main``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from stackapi.errors import ConfigError
+from stackapi.loader import configure_logging, loadapp
+
+
+def build_application() -> object:
+    path = os.environ.get("STACKAPI_CONFIG")
+    if not path:
+        raise ConfigError("set STACKAPI_CONFIG to the path of the paste ini")
+    if not configure_logging(path):
+        logging.basicConfig(
+            level=logging.INFO,
+            stream=sys.stderr,
+            format="%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        )
+    return loadapp(path, os.environ.get("STACKAPI_APP_NAME", "main"))
+
+
+application = build_application()

@@ -1,0 +1,167 @@
+"""Shared fixtures: ini files, webtest apps, and real stackapi-server processes.
+
+``run_server(ini, *flags)`` starts the installed ``stackapi-server`` console
+script on 127.0.0.1 with ``--port 0``, waits (bounded) for its "listening on"
+log line and stops it by PID at the end of the test.  Its log is kept in
+``tmp_path`` and printed when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import webtest
+
+HERE = Path(__file__).parent
+APPS = HERE / "apps"
+CONFIGS = HERE / "configs"
+REPO = HERE.parent
+DEMO_INI = REPO / "etc" / "api-paste.ini"
+
+STARTUP_TIMEOUT = 30.0  # seconds for a server to log "listening on"
+STOP_TIMEOUT = 30.0  # seconds for a server to exit after a signal
+
+if str(APPS) not in sys.path:  # the fixture apps import as top-level modules
+    sys.path.insert(0, str(APPS))
+
+
+def server_command() -> list[str]:
+    """The console script installed next to this interpreter (as users run it)."""
+    script = Path(sys.executable).with_name("stackapi-server")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "stackapi"]
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(APPS), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture
+def write_ini(tmp_path):
+    """``write_ini(text, name="api-paste.ini") -> Path``; text is dedented."""
+
+    def write(text: str, name: str = "api-paste.ini") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip())
+        return path
+
+    return write
+
+
+def testapp(app, **kwargs) -> webtest.TestApp:
+    return webtest.TestApp(app, **kwargs)
+
+
+class ServerProcess:
+    """A running ``stackapi-server``; ``url`` is ``http://127.0.0.1:PORT``."""
+
+    def __init__(self, args: list[str], log_path: Path, env: dict | None = None) -> None:
+        self.args = args
+        self.log_path = log_path
+        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            args,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env or server_env(),
+            cwd=str(REPO),
+        )
+        self.url = ""
+        self.port = 0
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_listening(self, timeout: float = STARTUP_TIMEOUT) -> ServerProcess:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(r"listening on (http://\S+)", self.log_text())
+            if match:
+                self.url = match.group(1)
+                self.port = int(self.url.rsplit(":", 1)[1])
+                return self
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"server exited with {self.proc.returncode}:\n{self.log_text()}"
+                )
+            time.sleep(0.05)
+        self.kill()
+        raise AssertionError(f"server not listening after {timeout}s:\n{self.log_text()}")
+
+    def wait_log(self, pattern: str, timeout: float = STARTUP_TIMEOUT) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.log_text())
+            if match:
+                return match
+            time.sleep(0.05)
+        raise AssertionError(f"{pattern!r} not in the log after {timeout}s:\n{self.log_text()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int:
+        """Send ``sig`` and wait for the exit code; kill and fail if it hangs."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                message = f"server ignored {sig} for {timeout}s:\n{self.log_text()}"
+                raise AssertionError(message) from None
+        self._log.close()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(STOP_TIMEOUT)
+        self._log.close()
+
+
+@pytest.fixture
+def run_server(tmp_path, request):
+    """``run_server(ini, *flags, wait=True) -> ServerProcess`` on 127.0.0.1, port 0."""
+    started: list[ServerProcess] = []
+
+    def start(ini, *flags: str, wait: bool = True, env: dict | None = None) -> ServerProcess:
+        args = [
+            *server_command(),
+            "--config",
+            str(ini),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            *flags,
+        ]
+        log_path = tmp_path / f"server-{len(started)}.log"
+        server = ServerProcess(args, log_path, env)
+        started.append(server)
+        return server.wait_listening() if wait else server
+
+    yield start
+    failed = getattr(request.node, "rep_call", None)
+    for server in started:
+        server.kill()
+        if failed is not None and failed.failed:
+            sys.stderr.write(f"--- log of {server.args} ---\n{server.log_text()}\n")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
