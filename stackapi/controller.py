@@ -94,18 +94,22 @@ class Controller:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         actions: dict[str, str] = {}
-        for base in reversed(cls.__mro__[1:]):
-            actions.update(getattr(base, "wsgi_actions", {}))
-        own: dict[str, str] = {}
-        for attr, value in vars(cls).items():
-            name = getattr(value, "wsgi_action", None)
-            if name is None:
-                continue
-            if name in own:
-                raise TypeError(
-                    f"{cls.__qualname__}: action {name!r} is claimed by both "
-                    f"{own[name]}() and {attr}()"
-                )
-            own[name] = attr
-        actions.update(own)
+        for klass in reversed(cls.__mro__):  # bases and mixins first, the subclass wins
+            actions.update(_declared_actions(klass))
         cls.wsgi_actions = actions
+
+
+def _declared_actions(klass: type) -> dict[str, str]:
+    """The ``@action`` methods defined in ``klass`` itself: action name -> method name."""
+    own: dict[str, str] = {}
+    for attr, value in vars(klass).items():
+        name = getattr(value, "wsgi_action", None)
+        if name is None:
+            continue
+        if name in own:
+            raise TypeError(
+                f"{klass.__qualname__}: action {name!r} is claimed by both "
+                f"{own[name]}() and {attr}()"
+            )
+        own[name] = attr
+    return own

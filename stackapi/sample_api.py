@@ -21,6 +21,8 @@ class VersionsApp(stackapi.Application):
     """``GET /``: the versions document, with links built from the request URL."""
 
     def handle(self, req):
+        if req.path_info not in ("", "/"):
+            raise exc.HTTPNotFound()
         if req.method not in ("GET", "HEAD"):
             raise exc.HTTPMethodNotAllowed(headers={"Allow": "GET, HEAD"})
         return {

@@ -63,25 +63,27 @@ def parse_entry(key: str, value: str) -> tuple[str | None, str, str]:
     ``domain api.example.com/v1 = app`` for more than one host entry per section.
     """
     host = None
-    spec = key.strip()
-    app_name = value.strip()
+    spec, app_name = key.strip(), value.strip()
     if spec == "domain" and "=" in value:  # "domain:host/prefix = app"
-        spec, _, app_name = value.partition("=")
-        spec, app_name = spec.strip(), app_name.strip()
-        host, slash, path = spec.partition("/")
-        spec = slash + path
+        spec, _, app_name = (part.strip() for part in value.partition("="))
+        host, spec = _split_domain(spec, key)
     elif spec.startswith("domain "):
-        host, slash, path = spec[len("domain ") :].strip().partition("/")
-        spec = slash + path
+        host, spec = _split_domain(spec[len("domain ") :].strip(), key)
     if not spec.startswith("/"):
         raise ConfigError(
             f"expected a URL prefix such as '/v1' (or 'domain:host/v1'), got {key!r}", key=key
         )
     if not app_name:
         raise ConfigError("names no app", key=key)
-    if host is not None and not host.strip():
+    return host, spec.rstrip("/"), app_name
+
+
+def _split_domain(spec: str, key: str) -> tuple[str, str]:
+    """``api.example.com/v1`` -> ``("api.example.com", "/v1")``; no path means ``/``."""
+    host, slash, path = spec.partition("/")
+    if not host.strip():
         raise ConfigError("names an empty host", key=key)
-    return (host.strip().lower() if host else None), spec.rstrip("/"), app_name
+    return host.strip().lower(), slash + path or "/"
 
 
 def urlmap_factory(loader: Any, global_conf: dict, **local_conf: str) -> URLMap:

@@ -59,7 +59,11 @@ def write_ini(tmp_path):
 
 
 def testapp(app, **kwargs) -> webtest.TestApp:
+    """``webtest.TestApp(app)`` (lint on: webtest checks WSGI compliance)."""
     return webtest.TestApp(app, **kwargs)
+
+
+testapp.__test__ = False  # a helper, not a test, though test modules import it
 
 
 class ServerProcess:

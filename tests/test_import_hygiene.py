@@ -1,0 +1,74 @@
+"""`import stackapi` stays free of eventlet; the console script and entry points resolve."""
+
+import subprocess
+import sys
+from importlib import metadata
+
+import pytest
+
+from conftest import server_command
+
+
+def run_python(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_import_stackapi_does_not_import_eventlet():
+    out = run_python(
+        "import socket, sys, time\n"
+        "import stackapi, stackapi.filters.request_id, stackapi.filters.faultwrap\n"
+        "print('eventlet' in sys.modules, socket.socket.__module__, time.sleep.__module__)"
+    )
+    assert out == "False socket time"
+
+
+def test_public_names():
+    import stackapi
+
+    assert sorted(stackapi.__all__) == sorted(
+        [
+            "Controller",
+            "action",
+            "response",
+            "Resource",
+            "Router",
+            "Middleware",
+            "Application",
+            "ResponseObject",
+            "loadapp",
+        ]
+    )
+
+
+def test_app_layer_does_not_import_server_modules():
+    out = run_python(
+        "import sys, stackapi, stackapi.urlmap, stackapi.router, stackapi.resource\n"
+        "print(sorted(m for m in ('stackapi.server', 'stackapi.cli', 'stackapi.workers')"
+        " if m in sys.modules))"
+    )
+    assert out == "[]"
+
+
+def test_console_script_runs():
+    done = subprocess.run(
+        [*server_command(), "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0
+    assert "--config" in done.stdout and "--pool-size" in done.stdout
+
+
+ENTRY_POINTS = {
+    "paste.composite_factory": ["urlmap"],
+    "paste.filter_factory": ["request_id", "faultwrap"],
+}
+
+
+@pytest.mark.parametrize(
+    ("group", "name"), [(g, n) for g, names in ENTRY_POINTS.items() for n in names]
+)
+def test_entry_points_load(group, name):
+    (entry,) = metadata.distribution("stackapi").entry_points.select(group=group, name=name)
+    assert callable(entry.load())

@@ -1,0 +1,105 @@
+"""urlmap: longest prefix, SCRIPT_NAME/PATH_INFO, hosts, 404, entry parsing."""
+
+import json
+
+import pytest
+
+from stackapi.errors import ConfigError
+from stackapi.urlmap import URLMap, parse_entry
+
+from conftest import testapp
+
+
+def echo(name):
+    def app(environ, start_response):
+        body = json.dumps(
+            {"app": name, "script_name": environ["SCRIPT_NAME"], "path_info": environ["PATH_INFO"]}
+        ).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+    return app
+
+
+@pytest.fixture
+def app():
+    return testapp(
+        URLMap(
+            [
+                (None, "", echo("root")),
+                (None, "/v1", echo("v1")),
+                (None, "/v1/admin", echo("admin")),
+                ("api.example.com", "/v1", echo("api-host")),
+                ("ports.example.com:8080", "/v1", echo("port-host")),
+            ]
+        )
+    )
+
+
+def test_longest_prefix_wins(app):
+    assert app.get("/v1/admin/x").json == {
+        "app": "admin",
+        "script_name": "/v1/admin",
+        "path_info": "/x",
+    }
+    assert app.get("/v1/servers").json == {
+        "app": "v1",
+        "script_name": "/v1",
+        "path_info": "/servers",
+    }
+
+
+def test_prefix_matches_at_segment_boundary(app):
+    assert app.get("/v10").json["app"] == "root"
+    assert app.get("/v1").json == {"app": "v1", "script_name": "/v1", "path_info": ""}
+
+
+def test_root_gets_everything_else(app):
+    assert app.get("/").json == {"app": "root", "script_name": "", "path_info": "/"}
+
+
+def test_existing_script_name_is_extended(app):
+    resp = app.get("/v1/x", extra_environ={"SCRIPT_NAME": "/compute"})
+    assert resp.json["script_name"] == "/compute/v1"
+
+
+def test_host_entry_beats_hostless(app):
+    assert app.get("/v1/x", headers={"Host": "api.example.com"}).json["app"] == "api-host"
+    assert app.get("/v1/x", headers={"Host": "api.example.com:9999"}).json["app"] == "api-host"
+    assert app.get("/v1/x", headers={"Host": "API.example.com"}).json["app"] == "api-host"
+    assert app.get("/v1/x", headers={"Host": "other.example.com"}).json["app"] == "v1"
+
+
+def test_host_entry_with_port_matches_only_that_port(app):
+    assert app.get("/v1/x", headers={"Host": "ports.example.com:8080"}).json["app"] == "port-host"
+    assert app.get("/v1/x", headers={"Host": "ports.example.com"}).json["app"] == "v1"
+
+
+def test_no_match_is_404_fault_with_request_id():
+    app = testapp(URLMap([(None, "/v1", echo("v1"))]))
+    resp = app.get("/v2", status=404)
+    assert resp.json == {
+        "itemNotFound": {"code": 404, "message": "The resource could not be found."}
+    }
+    assert resp.headers["x-openstack-request-id"].startswith("req-")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("/", "versions", (None, "", "versions")),
+        ("/v1/", "api", (None, "/v1", "api")),
+        ("domain", "api.example.com/v1 = api", ("api.example.com", "/v1", "api")),
+        ("domain", "Api.Example.com = api", ("api.example.com", "", "api")),
+        ("domain api.example.com/v2", "api2", ("api.example.com", "/v2", "api2")),
+    ],
+)
+def test_parse_entry(key, value, expected):
+    assert parse_entry(key, value) == expected
+
+
+@pytest.mark.parametrize(("key", "value"), [("v1", "api"), ("/v1", ""), ("domain", "/v1 = api")])
+def test_parse_entry_rejects(key, value):
+    with pytest.raises(ConfigError) as info:
+        parse_entry(key, value)
+    assert info.value.key == key
