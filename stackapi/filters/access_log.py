@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 
+from stackapi.filters.request_id import install_log_record_factory
 from stackapi.middleware import Middleware
 from stackapi.options import Option
 
@@ -82,6 +83,11 @@ class AccessLogMiddleware(Middleware):
 
     options = (Option("format", as_format, DEFAULT_FORMAT, "the line, a str.format template"),)
     logger = LOG
+
+    def __init__(self, app: Callable, **conf: str) -> None:
+        super().__init__(app, **conf)
+        # Formatters may use %(request_id)s even in a pipeline without request_id.
+        install_log_record_factory()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if not self.logger.isEnabledFor(logging.INFO):
