@@ -5,10 +5,12 @@ import re
 import subprocess
 import sys
 import textwrap
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import webob.exc
-from conftest import APPS
+from conftest import APPS, CONFIGS
 from conftest import testapp as client
 from echo_app import echo_app, pipeline_ini
 
@@ -165,3 +167,20 @@ def test_an_unknown_option_is_a_config_error_naming_section_and_key(write_ini):
     with pytest.raises(ConfigError) as err:
         stackapi.loadapp(str(ini))
     assert "[filter:request_id] header: unknown option" in str(err.value)
+
+
+@pytest.mark.slow
+def test_concurrent_requests_keep_their_own_id_in_the_log(run_server):
+    server = run_server(CONFIGS / "filters_concurrent.ini")
+
+    def fetch(_):
+        url = server.url + "/sleep?seconds=0.3"
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return resp.headers["x-openstack-request-id"]
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        ids = set(pool.map(fetch, range(40)))
+    assert len(ids) == 40
+    for request_id in ids:  # the record's id and the line's id agree, for every request
+        server.wait_log(rf"stackapi\.access \[{request_id}\] .* request_id: {request_id}\n")
+    assert not re.search(r"stackapi\.access \[-\]", server.log_text())
