@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from stackapi.middleware import Middleware
+from stackapi.options import parse_options
 
 HEADER = "x-openstack-request-id"
 ENVIRON_KEY = "openstack.request_id"
@@ -67,12 +68,15 @@ class RequestIdMiddleware(Middleware):
     No options.  An inbound ``X-OpenStack-Request-ID`` of the ``req-<uuid>``
     form is kept as ``environ["openstack.global_request_id"]`` (the id a
     calling service chose for the whole operation); anything else is ignored.
-    The local id is always new.  Put this filter first in a pipeline so that
-    the faults of every later filter carry the header too.
+    The local id is always new.  Put this filter first in a pipeline (after
+    ``http_proxy_to_wsgi``) so that the faults of every later filter carry the
+    header too.  Log records get the id until the response body is closed, so
+    a filter below that logs at the end of the response (``access_log``) sees it.
     """
 
     def __init__(self, app: Callable, **conf: str) -> None:
         super().__init__(app, **conf)
+        parse_options(self.options, conf)  # no options: any key is a mistake
         install_log_record_factory()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -89,8 +93,43 @@ class RequestIdMiddleware(Middleware):
             headers.append(header)
             return start_response(status, headers, exc_info)
 
-        token = current_request_id.set(request_id)
+        previous = current_request_id.get()
+        current_request_id.set(request_id)
         try:
-            return self.application(environ, start_response_with_id)
+            body = self.application(environ, start_response_with_id)
+        except BaseException:
+            current_request_id.set(previous)
+            raise
+        # The id stays set while the server iterates the body; close() restores.
+        wrapper = _SizedBody if hasattr(body, "__len__") else _Body
+        return wrapper(body, previous)
+
+
+class _Body:
+    """The app's body; ``close()`` also restores the request id of the context."""
+
+    __slots__ = ("body", "previous")
+
+    def __init__(self, body: Iterable[bytes], previous: str | None) -> None:
+        self.body = body
+        self.previous = previous
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
         finally:
-            current_request_id.reset(token)
+            current_request_id.set(self.previous)
+
+
+class _SizedBody(_Body):
+    """A body with a length (a list): servers compute Content-Length from it."""
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        return len(self.body)  # type: ignore[arg-type]

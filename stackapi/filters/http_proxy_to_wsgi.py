@@ -1,0 +1,159 @@
+"""http_proxy_to_wsgi: believe a reverse proxy's ``X-Forwarded-*``/``Forwarded`` headers.
+
+Only when the connection comes from one of ``trusted_proxies``; from anyone
+else the headers are ignored, since any client can send them.  The scheme,
+host, client address and path prefix the proxy reports replace the environ's,
+so links, logs and redirects show what the client used.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+
+from stackapi.middleware import Middleware
+from stackapi.options import Option, as_list
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_HOST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]{1,255}\Z")
+_PREFIX = re.compile(r"/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*\Z")
+_SCHEMES = frozenset({"http", "https"})
+_HEADERS = (
+    "HTTP_FORWARDED",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PREFIX",
+)
+
+
+def as_networks(value: str) -> tuple[Network, ...]:
+    """``"10.0.0.5, 192.168.0.0/16, ::1"`` -> networks (an address is a /32 or /128)."""
+    networks = []
+    for word in as_list(value):
+        try:
+            networks.append(ipaddress.ip_network(word, strict=False))
+        except ValueError:
+            raise ValueError(f"{word!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def parse_forwarded(header: str) -> list[dict[str, str]]:
+    """RFC 7239 ``Forwarded`` -> one dict per element, keys lower-cased, quotes removed.
+
+    Malformed pairs are skipped; the syntax is lenient on purpose, the values
+    are checked where they are used.
+    """
+    elements = []
+    for element in header.split(","):
+        pairs = {}
+        for pair in element.split(";"):
+            key, equals, value = pair.partition("=")
+            if equals:
+                pairs[key.strip().lower()] = value.strip().strip('"')
+        elements.append(pairs)
+    return elements
+
+
+def node_address(node: str) -> str | None:
+    """The IP of a ``for=`` node (``"[2001:db8::1]:4711"``, ``"192.0.2.1:80"``), else None."""
+    node = node.strip().strip('"')
+    if node.startswith("["):
+        node = node[1:].partition("]")[0]
+    elif node.count(":") == 1:
+        node = node.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(node))
+    except ValueError:
+        return None  # "unknown", an obfuscated "_id", garbage
+
+
+class HttpProxyToWsgiMiddleware(Middleware):
+    """Apply the proxy's view of the request -- only for ``trusted_proxies``.
+
+    ::
+
+        [filter:http_proxy_to_wsgi]
+        use = egg:stackapi#http_proxy_to_wsgi
+        trusted_proxies = 10.0.0.5, 192.168.10.0/24
+
+    When ``REMOTE_ADDR`` is in ``trusted_proxies`` (addresses or networks;
+    default: none, so the filter changes nothing):
+
+    - RFC 7239 ``Forwarded`` (preferred when present): walking its elements
+      from the last (the one the proxy itself added) towards the first, as
+      long as the ``for=`` node is another trusted proxy; the element reached
+      gives ``proto=`` -> ``wsgi.url_scheme``, ``host=`` -> ``HTTP_HOST`` and
+      ``for=`` -> ``REMOTE_ADDR``.
+    - otherwise ``X-Forwarded-For`` (the same walk), ``X-Forwarded-Proto``
+      (``http``/``https``) and ``X-Forwarded-Host`` (the last value of each).
+    - ``X-Forwarded-Prefix: /api`` is put in front of ``SCRIPT_NAME``.
+
+    Values that are not a scheme, host, address or path are ignored.  From
+    any other ``REMOTE_ADDR`` all of these headers are ignored.  The proxy's
+    own address is kept in ``environ["stackapi.proxy_addr"]``.
+    """
+
+    options = (
+        Option(
+            "trusted_proxies",
+            as_networks,
+            (),
+            "addresses/networks of the proxies whose headers are believed",
+        ),
+    )
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if self.trusted_proxies and any(name in environ for name in _HEADERS):
+            if self.is_trusted(environ.get("REMOTE_ADDR")):
+                self.apply(environ)
+        return self.application(environ, start_response)
+
+    def is_trusted(self, address: str | None) -> bool:
+        if not address:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted_proxies)
+
+    def apply(self, environ: dict) -> None:
+        """Rewrite ``environ`` from the headers of a trusted proxy."""
+        forwarded = environ.get("HTTP_FORWARDED")
+        if forwarded:
+            element = self._origin(parse_forwarded(forwarded), lambda e: e.get("for", ""))
+            proto, host, client = element.get("proto"), element.get("host"), element.get("for")
+        else:
+            chain = [{"for": node} for node in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            client = self._origin(chain, lambda e: e["for"]).get("for")
+            proto = _last(environ.get("HTTP_X_FORWARDED_PROTO"))
+            host = _last(environ.get("HTTP_X_FORWARDED_HOST"))
+        if proto and proto.lower() in _SCHEMES:
+            environ["wsgi.url_scheme"] = proto.lower()
+        if host and _HOST.match(host):
+            environ["HTTP_HOST"] = host
+        address = node_address(client) if client else None
+        if address:
+            environ["stackapi.proxy_addr"] = environ.get("REMOTE_ADDR")
+            environ["REMOTE_ADDR"] = address
+        prefix = (environ.get("HTTP_X_FORWARDED_PREFIX") or "").strip().rstrip("/")
+        if prefix and _PREFIX.match(prefix):
+            environ["SCRIPT_NAME"] = prefix + environ.get("SCRIPT_NAME", "")
+
+    def _origin(self, elements: list[dict], node_of: Callable) -> dict:
+        """The element added by the outermost trusted proxy (the one that met the client)."""
+        for element in reversed(elements):
+            address = node_address(node_of(element))
+            if address is None or not self.is_trusted(address):
+                return element
+        return elements[0] if elements else {}
+
+
+def _last(header: str | None) -> str | None:
+    """The value the nearest proxy appended: ``"https, http"`` -> ``"http"``."""
+    if not header:
+        return None
+    return header.rsplit(",", 1)[-1].strip() or None

@@ -1,0 +1,89 @@
+"""healthcheck: GET 200 JSON, HEAD 204, 503 while the disable file exists."""
+
+import pytest
+from conftest import testapp as client
+from echo_app import echo_app, pipeline_ini
+
+import stackapi
+from stackapi.errors import ConfigError
+from stackapi.filters.healthcheck import HealthcheckMiddleware
+from stackapi.filters.noauth import NoAuthMiddleware
+from stackapi.filters.request_id import RequestIdMiddleware
+
+
+@pytest.fixture
+def disable_file(tmp_path):
+    return tmp_path / "disabled"
+
+
+@pytest.fixture
+def app(disable_file):
+    # As a pipeline places it: after request_id, before the auth filter.
+    health = HealthcheckMiddleware(
+        NoAuthMiddleware(echo_app), disable_by_file_path=str(disable_file)
+    )
+    return client(RequestIdMiddleware(health))
+
+
+def test_get_is_200_json_without_a_token(app):
+    resp = app.get("/healthcheck")
+    assert resp.status_int == 200
+    assert resp.content_type == "application/json"
+    assert resp.json == {"status": "OK"}
+    assert resp.headers["x-openstack-request-id"].startswith("req-")
+
+
+def test_head_is_204_without_a_body(app):
+    resp = app.head("/healthcheck")
+    assert resp.status_int == 204
+    assert resp.body == b""
+
+
+def test_503_while_the_disable_file_exists(app, disable_file):
+    disable_file.write_text("maintenance")
+    resp = app.get("/healthcheck", status=503)
+    assert resp.json == {
+        "serviceUnavailable": {
+            "code": 503,
+            "message": "The service is disabled for maintenance.",
+        }
+    }
+    assert app.head("/healthcheck", status=503).body == b""
+    disable_file.unlink()
+    assert app.get("/healthcheck").status_int == 200
+
+
+def test_other_methods_are_405_with_allow(app):
+    resp = app.post("/healthcheck", status=405)
+    assert resp.headers["Allow"] == "GET, HEAD"
+    assert resp.json["badMethod"]["code"] == 405
+
+
+def test_other_paths_pass_through_to_auth(app):
+    app.get("/healthcheck/more", status=401)
+    app.get("/", status=401)
+    assert app.get("/x", headers={"X-Auth-Token": "u"}).json["path_info"] == "/x"
+
+
+def test_the_path_is_an_option():
+    app = client(HealthcheckMiddleware(echo_app, path="/ping"))
+    assert app.get("/ping").json == {"status": "OK"}
+    assert app.get("/healthcheck").json["path_info"] == "/healthcheck"
+
+
+def test_loaded_from_an_ini(write_ini, disable_file):
+    sections = (
+        "[filter:healthcheck]\nuse = egg:stackapi#healthcheck\n"
+        f"disable_by_file_path = {disable_file}\n"
+    )
+    app = client(stackapi.loadapp(str(write_ini(pipeline_ini("healthcheck", sections)))))
+    assert app.get("/healthcheck").json == {"status": "OK"}
+    disable_file.touch()
+    app.get("/healthcheck", status=503)
+
+
+def test_a_bad_path_is_a_config_error_naming_section_and_key(write_ini):
+    sections = "[filter:healthcheck]\nuse = egg:stackapi#healthcheck\npath = healthcheck\n"
+    with pytest.raises(ConfigError) as err:
+        stackapi.loadapp(str(write_ini(pipeline_ini("healthcheck", sections))))
+    assert "[filter:healthcheck] path: expected a URL path starting with /" in str(err.value)
