@@ -16,6 +16,7 @@ import eventlet
 import eventlet.wsgi
 
 from stackapi.errors import StackapiError
+from stackapi.guard import Guard
 from stackapi.settings import ServerSettings
 
 LOG = logging.getLogger("stackapi.server")
@@ -71,6 +72,7 @@ def serve(app: Callable, sock: socket.socket, settings: ServerSettings) -> int:
     finish (up to ``graceful_shutdown_timeout``), and the call returns 0.
     """
     pool = eventlet.GreenPool(settings.pool_size)
+    app = Guard(app)  # URLs checked, responses written only as valid HTTP (stackapi/guard.py)
     server = eventlet.spawn(
         eventlet.wsgi.server,
         sock,
