@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote_to_bytes
 
 from stackapi.faults import GENERIC_500, fault_response
 from stackapi.filters.request_id import HEADER as REQUEST_ID_HEADER
-from stackapi.filters.request_id import new_request_id
+from stackapi.filters.request_id import current_request_id, new_request_id
 
 LOG = logging.getLogger("stackapi.guard")
 
@@ -34,17 +34,24 @@ def url_problem(environ: dict) -> str | None:
 
     WSGI gives the path as latin-1 characters standing for the URL's bytes;
     apps (webob's ``req.path_info``, ``req.GET``, Routes) decode them as
-    UTF-8 and would fail with a 500 on anything else.
+    UTF-8 and would fail with a 500 on anything else.  (Every request comes
+    through here: the ASCII-only common case skips the decoding.)
     """
+    path = environ.get("PATH_INFO", "")
+    query = environ.get("QUERY_STRING", "")
     try:
-        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
-        query = unquote_to_bytes(environ.get("QUERY_STRING", "").encode("latin-1"))
-        query.decode("utf-8")
+        if not path.isascii():
+            path = path.encode("latin-1").decode("utf-8")
+        if "%" in query or not query.isascii():
+            query_bytes = unquote_to_bytes(query.encode("latin-1"))
+            query_bytes.decode("utf-8")
+            if b"\x00" in query_bytes:
+                return "The URL contains control characters."
     except UnicodeError:
         return "The URL is not valid UTF-8."
-    if _CONTROL.search(path) or b"\x00" in query:
+    if _CONTROL.search(path):
         return "The URL contains control characters."
-    if any(segment in (".", "..") for segment in path.split("/")):
+    if "." in path and any(segment in (".", "..") for segment in path.split("/")):
         return "The URL must not contain '.' or '..' segments."
     return None
 
@@ -54,11 +61,22 @@ def header_problem(status: str, headers: Iterable[tuple[str, str]]) -> str | Non
     if not isinstance(status, str) or not _STATUS.match(status):
         return f"status {status!r} is not a valid status line"
     for name, value in headers:
-        if not isinstance(name, str) or not _TOKEN.match(name):
+        if not isinstance(name, str) or not _is_token(name):
             return f"header name {name!r} is not a token"
-        if not isinstance(value, str) or not _FIELD_VALUE.match(value):
-            return f"header {name} has a value with control or non-latin-1 characters: {value!r}"
+        if not isinstance(value, str) or not _is_field_value(value):
+            shown = repr(value)[:80]
+            return f"header {name} has a value with control or non-latin-1 characters: {shown}"
     return None
+
+
+def _is_token(name: str) -> bool:
+    # Fast path for the usual names (letters, digits, dashes); the regex for the rest.
+    return (name.isascii() and name.replace("-", "").isalnum()) or bool(_TOKEN.match(name))
+
+
+def _is_field_value(value: str) -> bool:
+    # isprintable() is False for every ASCII control character; tabs and latin-1 take the regex.
+    return (value.isascii() and value.isprintable()) or bool(_FIELD_VALUE.match(value))
 
 
 class Guard:
@@ -96,13 +114,7 @@ class Guard:
     def refuse(self, environ: dict, start_response: Callable, message: str) -> Iterable[bytes]:
         """The 400 for a URL no app should see (logged: no access log line will be)."""
         request_id = new_request_id()
-        LOG.info(
-            "%s %s refused: %s (request %s)",
-            _printable(environ.get("REQUEST_METHOD", "")),
-            _printable(environ.get("PATH_INFO", "")),
-            message,
-            request_id,
-        )
+        _log(logging.INFO, request_id, "refused: %s", message, environ)
         fault = fault_response(400, message, [(REQUEST_ID_HEADER, request_id)])
         return fault(environ, start_response)
 
@@ -148,15 +160,13 @@ class _Exchange:
 
     def server_error(self) -> Iterable[bytes]:
         """The 500 that replaces a response the server cannot write (the app's id kept)."""
-        ids = [v for k, v in self.headers if isinstance(k, str) and k.lower() == REQUEST_ID_HEADER]
+        ids = [
+            v
+            for k, v in self.headers
+            if isinstance(k, str) and k.lower() == REQUEST_ID_HEADER and isinstance(v, str)
+        ]
         request_id = ids[0] if ids and _FIELD_VALUE.match(ids[0]) else new_request_id()
-        LOG.error(
-            "Response to %s %s refused: %s (request %s)",
-            _printable(self.environ.get("REQUEST_METHOD", "")),
-            _printable(self.environ.get("PATH_INFO", "")),
-            self.problem,
-            request_id,
-        )
+        _log(logging.ERROR, request_id, "response refused: %s", self.problem, self.environ)
         fault = fault_response(500, GENERIC_500, [(REQUEST_ID_HEADER, request_id)])
         return fault(self.environ, self.server_start_response)
 
@@ -192,6 +202,22 @@ def _refused_write(data: bytes) -> None:
 
 def _ignored_write(data: bytes) -> None:
     """write() of a response that has no body: the data is dropped."""
+
+
+def _log(level: int, request_id: str, message: str, detail: str, environ: dict) -> None:
+    """One line naming the request, with its id also in the record (``%(request_id)s``)."""
+    token = current_request_id.set(request_id)
+    try:
+        LOG.log(
+            level,
+            "%s %s " + message + " (request %s)",
+            _printable(environ.get("REQUEST_METHOD", "")),
+            _printable(environ.get("PATH_INFO", "")),
+            detail,
+            request_id,
+        )
+    finally:
+        current_request_id.reset(token)
 
 
 def _printable(text: str) -> str:

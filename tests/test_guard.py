@@ -8,6 +8,7 @@ import sys
 import pytest
 import webob
 
+from stackapi.filters.request_id import install_log_record_factory
 from stackapi.guard import Guard, header_problem, url_problem
 
 
@@ -81,15 +82,18 @@ def fault_of(body):
     ],
 )
 def test_bad_urls_are_400_before_the_app(path, query, message, caplog):
+    install_log_record_factory()  # records get %(request_id)s, as under the server
     app = Recorder()
     with caplog.at_level(logging.INFO, "stackapi.guard"):
         status, headers, body = call(app, path, query=query)
     assert status == "400 Bad Request"
     assert fault_of(body) == {"badRequest": {"code": 400, "message": message}}
-    assert dict(headers)["x-openstack-request-id"].startswith("req-")
+    request_id = dict(headers)["x-openstack-request-id"]
+    assert request_id.startswith("req-")
     assert app.calls == 0
     (record,) = caplog.records
     assert message in record.getMessage() and "\r" not in record.getMessage()
+    assert record.request_id == request_id
 
 
 @pytest.mark.parametrize(
