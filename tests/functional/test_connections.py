@@ -13,6 +13,8 @@ from .rawhttp import request
 from conftest import CONFIGS, DEMO_INI
 from httpclient import fetch_many, raise_fd_limit
 
+pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
+
 SOCKET_TIMEOUT = 2.0  # the client_socket_timeout these tests run with, in seconds
 MARGIN = 6.0  # generous: the machine is shared
 STALLED = 500
@@ -93,7 +95,6 @@ def short_timeout_demo(run_server) -> Corpus:
     return Corpus(server, (COLLECTION, AUTH))
 
 
-@pytest.mark.slow
 def test_500_stalled_clients_neither_block_nor_outlive_the_timeout(short_timeout_demo):
     demo = short_timeout_demo
     clients = stalled_clients(demo.address, STALLED)
@@ -109,7 +110,6 @@ def test_500_stalled_clients_neither_block_nor_outlive_the_timeout(short_timeout
     demo.still_serving()
 
 
-@pytest.mark.slow
 def test_a_client_trickling_its_headers_is_cut_at_the_timeout(short_timeout_demo):
     demo = short_timeout_demo
     with demo.connect() as conn:
@@ -129,7 +129,6 @@ def test_a_client_trickling_its_headers_is_cut_at_the_timeout(short_timeout_demo
     demo.still_serving()
 
 
-@pytest.mark.slow
 def test_clients_vanishing_mid_request_leave_no_trace(misbehaving):
     before = (greenlets(misbehaving), socket_count(misbehaving.server.pid))
     for n in range(20):
@@ -141,7 +140,6 @@ def test_clients_vanishing_mid_request_leave_no_trace(misbehaving):
     misbehaving.still_serving()
 
 
-@pytest.mark.slow
 def test_clients_vanishing_mid_response_leave_no_trace(misbehaving):
     before = (greenlets(misbehaving), socket_count(misbehaving.server.pid))
     for n in range(10):
@@ -154,7 +152,6 @@ def test_clients_vanishing_mid_response_leave_no_trace(misbehaving):
     misbehaving.still_serving()
 
 
-@pytest.mark.slow
 def test_pool_exhaustion_queues_and_serves_every_request(run_server):
     pool = 10
     server = run_server(CONFIGS / "functional_app.ini", "--pool-size", str(pool))

@@ -22,6 +22,8 @@ from .conftest import (
 )
 from .rawhttp import request
 
+pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
+
 LIMIT = 114688  # the demo's max_request_body_size
 
 

@@ -11,6 +11,8 @@ from .conftest import (
     widget_names,
 )
 
+pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
+
 DEPTH = 50_000  # levels of nesting: 100 kB of brackets, under the 112 KiB size limit
 
 MALFORMED = {

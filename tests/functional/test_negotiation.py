@@ -5,6 +5,8 @@ import pytest
 from .conftest import AUTH, COLLECTION, JSON, assert_fault, create_body, unique_name
 from .rawhttp import request
 
+pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
+
 ACCEPTS = [
     "*/*",
     "text/html",

@@ -5,6 +5,8 @@ import pytest
 from .conftest import AUTH, COLLECTION, JSON, assert_fault, create_body, unique_name
 from .rawhttp import request
 
+pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
+
 
 @pytest.mark.parametrize("path", ["/header-value", "/header-name"], ids=["value", "name"])
 def test_a_header_with_cr_lf_is_a_500_fault_not_a_split_response(misbehaving, path):

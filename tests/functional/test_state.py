@@ -18,6 +18,8 @@ from .conftest import Corpus, assert_fault, start_server
 from .rawhttp import request
 from conftest import CONFIGS
 
+pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
+
 STORE_INI = CONFIGS / "functional_store.ini"
 COLLECTION = "/v1/items"
 AUTH = [("X-Auth-Token", "alice:p1")]
@@ -101,7 +103,6 @@ def store_server(tmp_path_factory):
         server.kill()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("case", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
 def test_a_failing_request_leaves_the_state_unchanged(store_server, case):
     server, ini, first = store_server
@@ -126,7 +127,6 @@ def test_a_request_without_a_token_is_refused_before_the_store(store_server):
     store.still_serving()
 
 
-@pytest.mark.slow
 def test_a_client_vanishing_mid_body_changes_nothing(store_server):
     server, ini, _ = store_server
     store = Corpus(server, (COLLECTION, AUTH))
@@ -144,7 +144,6 @@ def test_a_client_vanishing_mid_body_changes_nothing(store_server):
     store.still_serving()
 
 
-@pytest.mark.slow
 def test_what_was_answered_survives_kill_9(run_server, store_ini):
     store = Corpus(run_server(store_ini), (COLLECTION, AUTH))
     created = [create(store, f"durable-{n}", n) for n in range(20)]
@@ -167,7 +166,6 @@ def test_what_was_answered_survives_kill_9(run_server, store_ini):
     restarted.still_serving()
 
 
-@pytest.mark.slow
 def test_a_write_interrupted_by_kill_9_is_all_or_nothing(run_server, store_ini):
     store = Corpus(run_server(store_ini), (COLLECTION, AUTH))
     original = create(store, "to-split")

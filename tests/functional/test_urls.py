@@ -5,6 +5,8 @@ import pytest
 from .conftest import AUTH, COLLECTION, assert_fault, unique_name, widget_names
 from .rawhttp import request
 
+pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
+
 UNDECODABLE = {
     "lone %c5 at the root": "/%c5",
     "lone %ff below the api prefix": "/v1/%ff",
