@@ -169,7 +169,8 @@ class Connection:
     def closed_by_server(self, timeout: float = CLOSE_TIMEOUT) -> bool:
         """Wait (bounded) for EOF: True if the server closed, False if it stayed open.
 
-        Bytes that arrive meanwhile stay in the buffer (see :meth:`pending`).
+        Bytes that arrive meanwhile stay in ``buffer``: after the last response
+        was read, anything there is a response too many.
         """
         deadline = time.monotonic() + timeout
         try:
@@ -178,16 +179,6 @@ class Connection:
         except TimeoutError:
             return False
         return True
-
-    def pending(self, wait: float = 0.3) -> bytes:
-        """Bytes the server sent beyond the responses read so far (waits ``wait`` s)."""
-        deadline = time.monotonic() + wait
-        try:
-            while self._recv(deadline):
-                pass
-        except TimeoutError:
-            pass
-        return self.buffer
 
 
 def parse_head(head: bytes) -> tuple[str, int, str, list[tuple[str, str]]]:

@@ -3,13 +3,15 @@
 import pytest
 
 from .conftest import (
-    AUTH,
+    COLLECTION,
+    JSON,
     assert_fault,
     create_body,
     create_request,
     unique_name,
     widget_names,
 )
+from .rawhttp import request
 
 pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
 
@@ -52,10 +54,7 @@ def test_malformed_json_is_400_and_creates_nothing(demo, body):
 
 @pytest.mark.parametrize("body", [b"", b"   ", b"\r\n"], ids=["empty", "blanks", "crlf"])
 def test_an_empty_body_where_an_object_is_needed_is_400(demo, body):
-    data = create_request(b"", headers=[("Content-Type", "application/json")])
-    if body:  # a body of only whitespace, with its length declared
-        data = create_request(body)
-    assert_fault(demo.exchange(data), 400)
+    assert_fault(demo.exchange(create_request(body)), 400)
     demo.still_serving()
 
 
@@ -100,8 +99,6 @@ def test_a_body_of_another_charset_is_415_even_when_it_is_valid_json(demo):
     demo.still_serving()
 
 
-def test_a_valid_object_without_a_token_is_401_not_parsed(demo):
-    data = create_request(b"{not json", headers=[("Content-Type", "application/json")])
-    data = data.replace(f"X-Auth-Token: {AUTH[0][1]}\r\n".encode(), b"")
-    assert_fault(demo.exchange(data), 401)
+def test_a_body_without_a_token_is_401_before_it_is_parsed(demo):
+    assert_fault(demo.exchange(request("POST", COLLECTION, JSON, b"{not json")), 401)
     demo.still_serving()

@@ -2,7 +2,15 @@
 
 import pytest
 
-from .conftest import AUTH, COLLECTION, assert_fault, unique_name, widget_names
+from .conftest import (
+    AUTH,
+    COLLECTION,
+    assert_fault,
+    create_body,
+    create_request,
+    unique_name,
+    widget_names,
+)
 from .rawhttp import request
 
 pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
@@ -93,14 +101,7 @@ def test_a_url_just_under_the_limit_is_served(demo):
 @pytest.mark.parametrize("method", ["DELETE", "PUT", "PATCH"])
 def test_method_override_never_changes_the_method(demo, method):
     name = unique_name("override")
-    resp = demo.exchange(
-        request(
-            "POST",
-            COLLECTION,
-            AUTH + [("Content-Type", "application/json")],
-            b'{"widget": {"name": "%s"}}' % name.encode(),
-        )
-    )
+    resp = demo.exchange(create_request(create_body(name)))
     assert resp.status == 201, resp.raw
     member = f"{COLLECTION}/{resp.json()['widget']['id']}"
 
