@@ -57,7 +57,9 @@ def render(result: Any, code: int | None = None) -> webob.Response:
         headers = result.headers
         result = result.obj
     if result is None:
-        resp = webob.Response(status=code or 204, body=b"", content_type=None, charset=None)
+        resp = webob.Response(status=code or 204, body=b"", charset=None)
+        if "Content-Type" in resp.headers:  # webob adds text/html even when asked for none
+            del resp.headers["Content-Type"]
     elif isinstance(result, (dict, list)):
         resp = webob.Response(
             status=code or 200,
