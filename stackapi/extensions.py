@@ -66,7 +66,7 @@ class Extension(Controller):
     #: collection route (``mapper.resource("server", "servers")`` -> "servers").
     collection: str = ""
 
-    #: extended method or action name -> [(method name, is_action)], from __init_subclass__.
+    #: "show" or "action:resize" -> the names of its @extends methods (__init_subclass__).
     wsgi_extensions: dict[str, list[str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -80,7 +80,10 @@ class Router:
         for route in mapper.matchlist:
             _check_target(route, microversions)
         for extension in extensions:
-            _resource_named(mapper, extension.collection).register_extension(extension)
+            resource = _resource_named(mapper, extension.collection)
+            if microversions is None and resource.microversions is None:
+                _refuse_versioned(extension)
+            resource.register_extension(extension)
         self.mapper = mapper
         self.microversions = microversions
         self.policy = policy
@@ -147,13 +150,18 @@ def _check_target(route: Any, microversions: Microversions | None) -> None:
         )
     controller = getattr(target, "controller", None)
     if microversions is None and getattr(target, "microversions", None) is None:
-        for klass in type(controller).__mro__ if controller is not None else ():
-            for name, value in vars(klass).items():
-                if isinstance(value, VersionedMethod):
-                    raise TypeError(
-                        f"{klass.__qualname__}.{name} uses @api_version: pass "
-                        "microversions= to the Router (or its Resource)"
-                    )
+        _refuse_versioned(controller)
+
+
+def _refuse_versioned(obj: Any) -> None:
+    """TypeError if ``obj`` (a controller or an extension) has ``@api_version`` methods."""
+    for klass in type(obj).__mro__ if obj is not None else ():
+        for name, value in vars(klass).items():
+            if isinstance(value, VersionedMethod):
+                raise TypeError(
+                    f"{klass.__qualname__}.{name} uses @api_version: pass "
+                    "microversions= to the Router (or its Resource)"
+                )
 
 
 def _resource_named(mapper: routes.Mapper, collection: str) -> Any:

@@ -52,7 +52,7 @@ def validate(
         def index(self, req): ...
 
     Failure -> 400 badRequest, e.g. ``Invalid input for field/attribute
-    server.name. Value: "". "" should be non-empty``.  Query strings are
+    server.name. Value: "". '' should be non-empty``.  Query strings are
     validated as an object of strings (a parameter given twice is a list of
     strings).  With ranges, the schema whose range holds the request's
     version applies; none -> no validation (as nova).  A request without an

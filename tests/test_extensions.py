@@ -122,6 +122,19 @@ def test_hooks_without_a_variant_for_the_version_are_skipped():
     assert newer.json == {"widget": {"id": "1", "later": True}}
 
 
+def test_a_versioned_hook_needs_microversions():
+    class Versioned(Extension):
+        collection = "widgets"
+
+        @extends
+        @api_version("2.5")
+        def show(self, req, resp_obj, id):
+            pass
+
+    with pytest.raises(TypeError, match=r"Versioned\.show uses @api_version"):
+        make_app(Versioned())
+
+
 def test_an_action_name_taken_twice_is_refused():
     class Again(Extension):
         collection = "widgets"
