@@ -31,6 +31,9 @@ STOP_MARGIN = 5.0  # seconds past graceful_shutdown_timeout before SIGKILL
 _POLL_SECONDS = 0.5
 _EX_CONFIG = 78  # sysexits.h: a worker could not load the configuration
 _HANDLED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD)
+# Bound at import, in the parent: after server.patch() os.write is eventlet's, which
+# retries EPIPE for ever, and a worker whose parent died must fail to report, not spin.
+_os_write = os.write
 
 
 @dataclass
@@ -52,9 +55,9 @@ class Arbiter:
         arbiter = Arbiter(sock, settings, load_app=..., read_settings=...)
         exit_code = arbiter.run()
 
-    - Starts workers one at a time; each reports on a pipe once its app is
-      loaded.  If the very first cannot load the app, ``run`` raises its
-      StackapiError (one line; nothing was served).
+    - Starts one worker, then the others together; each reports on a pipe
+      once its app is loaded.  If the very first cannot load the app, ``run``
+      raises its StackapiError (one line; nothing was served).
     - A worker that dies is replaced.  Each death within ``HEALTHY_AFTER``
       seconds of its start doubles the wait before the next start (0.5 s up
       to 30 s), so a crash loop does not spin.
@@ -88,6 +91,7 @@ class Arbiter:
         self.stop_deadline: float | None = None
         self.failures = 0
         self.next_spawn = 0.0
+        self.parent_pid = os.getpid()  # what a worker compares os.getppid() with
 
     def run(self) -> int:
         wake_r, wake_w = os.pipe()
@@ -132,21 +136,30 @@ class Arbiter:
     # -- starting and replacing workers ------------------------------------
 
     def _maintain(self) -> None:
-        """One step towards ``workers`` ready workers of the newest generation."""
+        """One step towards ``workers`` ready workers of the newest generation.
+
+        A new configuration is tried by one worker first; while older workers
+        remain, new ones start one at a time, each stopping an old one once
+        ready.  Otherwise the missing workers start together.
+        """
         live = [w for w in self.workers.values() if not w.retiring]
-        if any(not w.ready for w in live):
-            self._check_boot_timeouts(live)
-            return  # one boot at a time
+        booting = [w for w in live if not w.ready]
+        self._check_boot_timeouts(booting)
         if self.pending is not None:
-            generation, settings = self.pending
-            self._spawn(generation, settings)
+            if not any(w.generation == self.pending[0] for w in live):
+                self._spawn(*self.pending)
             return
         current = [w for w in live if w.generation == self.generation]
         old = sorted((w for w in live if w.generation != self.generation), key=lambda w: w.pid)
-        while old and len(current) + len(old) > self.settings.workers:
-            self._retire(old.pop(0))
-        if len(current) < self.settings.workers and time.monotonic() >= self.next_spawn:
-            self._spawn(self.generation, self.settings)
+        ready = sum(w.ready for w in current)
+        while old and ready + len(old) > self.settings.workers:
+            self._retire(old.pop(0))  # only for a new worker that is ready
+        missing = self.settings.workers - len(current)
+        if old and booting:
+            return  # rolling: one new worker at a time
+        if missing > 0 and time.monotonic() >= self.next_spawn:
+            for _ in range(1 if old else missing):
+                self._spawn(self.generation, self.settings)
 
     def _spawn(self, generation: int, settings: ServerSettings) -> None:
         ready_r, ready_w = os.pipe()
@@ -173,7 +186,7 @@ class Arbiter:
                 code = _EX_CONFIG
                 return
             _report(ready_w, "ready")
-            code = server.Server(self.listener, settings, parent_pid=os.getppid()).serve(app)
+            code = server.Server(self.listener, settings, parent_pid=self.parent_pid).serve(app)
         except BaseException:
             LOG.exception("worker %d failed", os.getpid())
         finally:
@@ -196,9 +209,9 @@ class Arbiter:
         LOG.info("stopping worker %d (generation %d)", worker.pid, worker.generation)
         _signal(worker.pid, signal.SIGTERM)
 
-    def _check_boot_timeouts(self, live: list[Worker]) -> None:
-        for worker in live:
-            if not worker.ready and time.monotonic() - worker.started > BOOT_TIMEOUT:
+    def _check_boot_timeouts(self, booting: list[Worker]) -> None:
+        for worker in booting:
+            if time.monotonic() - worker.started > BOOT_TIMEOUT:
                 worker.error = f"not ready after {BOOT_TIMEOUT:.0f}s"
                 _signal(worker.pid, signal.SIGKILL)
 
@@ -241,6 +254,12 @@ class Arbiter:
         worker.ready_fd = -1
         if message == "ready":
             worker.ready = True
+            LOG.info(
+                "worker %d ready (generation %d, app loaded in %.1fs)",
+                worker.pid,
+                worker.generation,
+                time.monotonic() - worker.started,
+            )
             if self.pending is not None and worker.generation == self.pending[0]:
                 self.generation, self.settings = self.pending
                 self.pending = None
@@ -267,13 +286,14 @@ class Arbiter:
         if worker.retiring or self.stopping:
             LOG.info("worker %d exited (%s)", worker.pid, how)
             return
-        if not worker.ready:
-            self._boot_failed(worker, worker.error or f"it exited before it was ready ({how})")
-        else:
+        if worker.ready:
             LOG.warning("worker %d died (%s)", worker.pid, how)
+        elif self._boot_failed(worker, worker.error or f"it exited before it was ready ({how})"):
+            return  # a reload that failed: the workers in place go on, nothing to replace
         self._schedule_respawn(worker)
 
-    def _boot_failed(self, worker: Worker, reason: str) -> None:
+    def _boot_failed(self, worker: Worker, reason: str) -> bool:
+        """Log why a worker could not start; True if it was a reload's first new worker."""
         is_pending = self.pending is not None and worker.generation == self.pending[0]
         if is_pending and self.generation == 0:
             raise StackapiError(reason)  # the first worker: nothing is being served
@@ -282,6 +302,7 @@ class Arbiter:
             self.pending = None
         else:
             LOG.error("worker %d could not start: %s", worker.pid, reason)
+        return is_pending
 
     def _schedule_respawn(self, worker: Worker) -> None:
         if time.monotonic() - worker.started >= HEALTHY_AFTER:
@@ -324,7 +345,7 @@ class Arbiter:
 def _report(fd: int, message: str) -> None:
     data = (message.replace("\n", " ") + "\n").encode()
     while data:
-        data = data[os.write(fd, data) :]
+        data = data[_os_write(fd, data) :]
     os.close(fd)
 
 
