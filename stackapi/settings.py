@@ -72,7 +72,7 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         "graceful_shutdown_timeout",
         as_non_negative_float,
         60.0,
-        "seconds requests in flight may take to finish after SIGTERM",
+        "seconds requests in flight may take to finish after SIGTERM (0 = no limit)",
     ),
     Option("cert_file", _optional_path, None, "TLS certificate (PEM); enables HTTPS"),
     Option("key_file", _optional_path, None, "TLS private key (PEM)"),
