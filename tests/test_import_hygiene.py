@@ -1,6 +1,7 @@
 """`import stackapi` stays free of eventlet; the console script and entry points resolve."""
 
 import ast
+import functools
 import subprocess
 import sys
 from importlib import metadata
@@ -65,7 +66,8 @@ def test_cli_and_check_do_not_import_eventlet():
     assert out == "[]"
 
 
-def imports_of(path: Path) -> set[str]:
+@functools.cache
+def imports_of(path: Path) -> frozenset[str]:
     """Every module a file imports, at any depth (lazy imports included)."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
@@ -74,7 +76,7 @@ def imports_of(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 def importers(prefix: str) -> set[str]:
