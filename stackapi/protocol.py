@@ -158,8 +158,11 @@ class Protocol(eventlet.wsgi.HttpProtocol):
         try:
             super().handle()
         except TimeoutError:
-            if self.conn_state[2] == eventlet.wsgi.STATE_IDLE:  # between requests: normal
+            state = self.conn_state[2]
+            if state == eventlet.wsgi.STATE_IDLE:  # between requests: keepalive_timeout, normal
                 LOG.debug("closing the idle keep-alive connection of %s", self._client())
+            elif state == STATE_NEW:
+                LOG.info("closing the connection of %s: no request received", self._client())
             else:
                 LOG.info(
                     "closing the connection of %s: no data for %ss",
