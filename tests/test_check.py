@@ -8,6 +8,7 @@ import pytest
 from stackapi.cli import main
 
 from conftest import CONFIGS, DEMO_INI, REPO, server_env
+from demo_config import demo_ini
 
 
 def check(capsys, ini) -> tuple[int, str, str]:
@@ -16,32 +17,32 @@ def check(capsys, ini) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_demo_tree(capsys):
-    code, out, err = check(capsys, DEMO_INI)
+def test_demo_tree(capsys, tmp_path):
+    ini = demo_ini(tmp_path)  # the shipped ini; its SQLite file lands in tmp_path
+    code, out, err = check(capsys, ini)
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith(f"{DEMO_INI}: [server:main] host=127.0.0.1 port=8774 workers=1 ")
+    assert lines[0].startswith(f"{ini}: [server:main] host=127.0.0.1 port=8774 workers=1 ")
     assert lines[1] == "[composite:main] egg:stackapi#urlmap"
     body = "\n".join(line.rstrip() for line in lines[1:])
     # prefixes -> pipelines -> filters with their options -> apps -> routes
     assert "\n  / ->\n    [pipeline:versions]\n" in body
-    assert "\n  /v1 ->\n    [pipeline:api_v1]\n" in body
+    assert "\n  /v2.1 ->\n    [pipeline:api_v21]\n" in body
     assert (
         "      [filter:sizelimit] egg:stackapi#sizelimit max_request_body_size='114688'\n"
     ) in body
     assert "      [filter:cors] egg:stackapi#cors allowed_origin='http://localhost:8080'" in body
-    assert "      [app:versions_app] egg:stackapi#versions\n" in body
+    assert "      [app:versions_app] egg:stackapi#demo_versions\n" in body
     routes = [" ".join(line.split()) for line in lines if "->" in line and "[" not in line[:8]]
-    assert routes == [
-        "/ ->",
-        "/v1 ->",
-        "POST /v1/widgets[.{format}] -> WidgetsController.create",
-        "GET /v1/widgets[.{format}] -> WidgetsController.index",
-        "POST /v1/widgets/{id}/action[.{format}] -> WidgetsController @action {'polish': _polish}",
-        "PUT /v1/widgets/{id}[.{format}] -> WidgetsController.update",
-        "DELETE /v1/widgets/{id}[.{format}] -> WidgetsController.delete",
-        "GET /v1/widgets/{id}[.{format}] -> WidgetsController.show",
-    ]
+    assert routes[:2] == ["/ ->", "/v2.1 ->"]
+    assert "GET /v2.1/servers[.{format}] -> ServersController.index" in routes
+    assert "DELETE /v2.1/servers/{id}[.{format}] -> ServersController.delete" in routes
+    assert "GET /v2.1/flavors/{id}[.{format}] -> FlavorsController.show" in routes
+    assert "GET /v2.1/ -> VersionDocument" in routes
+    (action,) = [r for r in routes if r.startswith("POST /v2.1/servers/{id}/action")]
+    assert "'reboot': _reboot" in action and "'os-resetState': _reset_state" in action
+    # flavors are read-only: their create/update/delete routes reach no method, not listed.
+    assert not [r for r in routes if r.split()[0] != "GET" and "/flavors" in r]
     # new/edit routes exist in the mapper but reach no method: not listed.
     assert "/new" not in out and "/edit" not in out
 
@@ -89,10 +90,10 @@ def test_bad_server_section_is_one_line(capsys, write_ini):
     )
 
 
-def test_check_imports_no_eventlet():
+def test_check_imports_no_eventlet(tmp_path):
     code = (
         "import sys\nfrom stackapi.cli import main\n"
-        f"code = main(['--config', {str(DEMO_INI)!r}, '--check'])\n"
+        f"code = main(['--config', {str(demo_ini(tmp_path))!r}, '--check'])\n"
         "print(code, 'eventlet' in sys.modules, file=sys.stderr)"
     )
     done = subprocess.run(

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIGS, DEMO_INI, REPO, server_env
+from demo_config import demo_ini
 
 ENGINES_INI = CONFIGS / "server_engines.ini"
 ENGINE_TIMEOUT = 60.0  # seconds for an engine to answer its first request
@@ -38,20 +39,20 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_application_from_the_environment_imports_no_eventlet():
+def test_application_from_the_environment_imports_no_eventlet(tmp_path):
     done = run_python(
         """
         import socket, sys, webtest
         from stackapi.wsgi_app import application
         app = webtest.TestApp(application)
         print(app.get("/").json["versions"][0]["id"])
-        print(app.get("/v1/widgets", headers={"X-Auth-Token": "alice:demo"}).json)
+        print(app.get("/v2.1/servers", headers={"X-Auth-Token": "alice:demo"}).json)
         print("eventlet" in sys.modules, socket.socket.__module__)
         """,
-        STACKAPI_CONFIG=str(DEMO_INI),
+        STACKAPI_CONFIG=str(demo_ini(tmp_path)),
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["v1.0", "{'widgets': []}", "False socket"]
+    assert done.stdout.splitlines() == ["v2.1", "{'servers': []}", "False socket"]
 
 
 def test_app_name_from_the_environment():
@@ -177,14 +178,14 @@ class Engine:
 @pytest.mark.parametrize("name", ["gunicorn", "uwsgi"])
 def test_engine_serves_the_demo_without_eventlet(name, tmp_path):
     engine(name)  # skips, with the reason, if it is not installed
-    demo = Engine(name, DEMO_INI, tmp_path)
+    demo = Engine(name, demo_ini(tmp_path), tmp_path)
     probe = Engine(name, ENGINES_INI, tmp_path)  # both start at once
     try:
         status, body = demo.get("/")
-        assert (status, body["versions"][0]["id"]) == (200, "v1.0")
-        status, body = demo.get("/v1/widgets", {"X-Auth-Token": "alice:demo"})
-        assert (status, body) == (200, {"widgets": []})
-        status, body = demo.get("/v1/widgets/nope", {"X-Auth-Token": "alice:demo"})
+        assert (status, body["versions"][0]["id"]) == (200, "v2.1")
+        status, body = demo.get("/v2.1/servers", {"X-Auth-Token": "alice:demo"})
+        assert (status, body) == (200, {"servers": []})
+        status, body = demo.get("/v2.1/servers/nope", {"X-Auth-Token": "alice:demo"})
         assert (status, list(body)) == (404, ["itemNotFound"])
         status, body = probe.get("/", {"X-Auth-Token": "alice"})
         assert status == 200
