@@ -1,9 +1,9 @@
 """Corpus fixtures: module-scoped real servers and the checks every case ends with.
 
-``demo`` serves etc/api-paste.ini, ``misbehaving`` serves
-tests/configs/functional_app.ini; both are started once per test module
-(the cases do not change what the next one sees, except the demo's widgets,
-which each case names uniquely).  Each test gets a :class:`Corpus` handle
+``demo`` serves a copy of etc/api-paste.ini (its SQLite file in a tmp dir),
+``misbehaving`` serves tests/configs/functional_app.ini; both are started once
+per test module (the cases do not change what the next one sees, except the
+demo's servers, which each case names uniquely).  Each test gets a :class:`Corpus` handle
 that knows where the server log stood when the test began, so
 ``still_serving()`` can tell whether *this* case left a traceback.
 
@@ -20,17 +20,22 @@ import uuid
 from pathlib import Path
 
 import pytest
+from demo_config import demo_ini
 
 from stackapi.faults import fault_name
 
 from .rawhttp import Connection, Response, request
-from conftest import CONFIGS, DEMO_INI, ServerProcess, server_command
+from conftest import CONFIGS, ServerProcess, server_command
 
-# --- the demo API (etc/api-paste.ini) -------------------------------------------------
-COLLECTION = "/v1/widgets"
+# --- the demo API (etc/api-paste.ini, docs/demo.md) -----------------------------------
+API = "/v2.1"
+COLLECTION = API + "/servers"
 TOKEN = "alice:demo"
 AUTH = [("X-Auth-Token", TOKEN)]
 JSON = [("Content-Type", "application/json")]
+CREATED = 202  # nova answers a server create with 202 Accepted
+ALLOW_MEMBER = "GET, HEAD, PUT, DELETE"  # the Allow header of a server's URL
+LIMIT = 114688  # the demo's max_request_body_size
 
 LOG_SETTLE = 0.2  # seconds for lines logged after a response to reach the log file
 LOG_TIMEOUT = 10.0
@@ -44,7 +49,13 @@ INTERNALS = re.compile(
 
 def create_body(name: str) -> bytes:
     """A valid create document for the demo collection."""
-    return json.dumps({"widget": {"name": name}}).encode()
+    return json.dumps({"server": {"name": name, "flavorRef": "1"}}).encode()
+
+
+def created_id(resp: Response) -> str:
+    """The id of the server a create answered with."""
+    assert resp.status == CREATED, resp.raw[:2000]
+    return resp.json()["server"]["id"]
 
 
 def unique_name(prefix: str) -> str:
@@ -123,8 +134,9 @@ def start_server(ini: Path, log_dir: Path, *flags: str) -> ServerProcess:
     return server.wait_listening()
 
 
-def _module_server(tmp_path_factory, request, ini: Path, *flags: str):
-    log_dir = tmp_path_factory.mktemp(ini.stem)
+def _module_server(tmp_path_factory, request, ini: Path | None, *flags: str):
+    log_dir = tmp_path_factory.mktemp(ini.stem if ini else "demo")
+    ini = ini or demo_ini(log_dir)  # the demo's database lands next to its log
     server = start_server(ini, log_dir, *flags)
     yield server
     server.kill()
@@ -135,7 +147,7 @@ def _module_server(tmp_path_factory, request, ini: Path, *flags: str):
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory, request):
-    yield from _module_server(tmp_path_factory, request, DEMO_INI)
+    yield from _module_server(tmp_path_factory, request, None)
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +167,10 @@ def misbehaving(misbehaving_server) -> Corpus:
     return Corpus(misbehaving_server, ("/ok", []))
 
 
-def widget_names(corpus: Corpus) -> list[str]:
-    """The names of the demo's widgets, read through the API."""
-    resp = corpus.exchange(request("GET", COLLECTION, AUTH))
+def server_names(corpus: Corpus) -> list[str]:
+    """The names of the demo's servers (alice's project, newest first), through the API."""
+    resp = corpus.exchange(request("GET", COLLECTION + "?limit=1000", AUTH))
     assert resp.status == 200, resp.raw
-    return [w["name"] for w in resp.json()["widgets"]]
+    servers = resp.json()["servers"]
+    assert len(servers) < 1000, "more servers than one page: the corpus creates too many"
+    return [s["name"] for s in servers]

@@ -1,16 +1,18 @@
 """Connections: stalled, vanishing and queued clients neither block the server nor leak."""
 
 import os
+import re
 import selectors
 import socket
 import struct
 import time
 
 import pytest
+from demo_config import demo_ini
 
 from .conftest import AUTH, COLLECTION, Corpus
 from .rawhttp import request
-from conftest import CONFIGS, DEMO_INI
+from conftest import CONFIGS
 from httpclient import fetch_many, raise_fd_limit
 
 pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
@@ -21,12 +23,12 @@ STALLED = 500
 
 
 def stalled_clients(address, count: int) -> list[socket.socket]:
-    """``count`` connections that stop mid-request: half in the request line, half in headers."""
-    partial = [b"GET /v1/widgets HT", b"GET /v1/widgets HTTP/1.1\r\nHost: x\r\nX-Auth-"]
+    """``count`` connections that stop: in the request line, in the headers, or before a byte."""
+    partial = [b"GET /v2.1/servers HT", b"GET /v2.1/servers HTTP/1.1\r\nHost: x\r\nX-Auth-", b""]
     clients = []
     for n in range(count):
         sock = socket.create_connection(address, timeout=10)
-        sock.sendall(partial[n % 2])
+        sock.sendall(partial[n % 3])
         clients.append(sock)
     return clients
 
@@ -88,10 +90,10 @@ def wait_for_baseline(corpus: Corpus, greenlets_before: int, sockets_before: int
 
 
 @pytest.fixture
-def short_timeout_demo(run_server) -> Corpus:
+def short_timeout_demo(run_server, tmp_path) -> Corpus:
     """The demo with client_socket_timeout = 2 s (keepalive_timeout stays at its default)."""
     assert raise_fd_limit(STALLED + 500) >= STALLED + 200, "fd limit too low for the test"
-    server = run_server(DEMO_INI, "--client-socket-timeout", str(SOCKET_TIMEOUT))
+    server = run_server(demo_ini(tmp_path), "--client-socket-timeout", str(SOCKET_TIMEOUT))
     return Corpus(server, (COLLECTION, AUTH))
 
 
@@ -113,7 +115,7 @@ def test_500_stalled_clients_neither_block_nor_outlive_the_timeout(short_timeout
 def test_a_client_trickling_its_headers_is_cut_at_the_timeout(short_timeout_demo):
     demo = short_timeout_demo
     with demo.connect() as conn:
-        conn.send(b"GET /v1/widgets HTTP/1.1\r\nHost: x\r\n")
+        conn.send(b"GET /v2.1/servers HTTP/1.1\r\nHost: x\r\n")
         start = time.monotonic()
         cut = False
         while time.monotonic() - start < SOCKET_TIMEOUT + MARGIN:
@@ -138,6 +140,10 @@ def test_clients_vanishing_mid_request_leave_no_trace(misbehaving):
         abort(sock) if n % 2 else sock.close()
     wait_for_baseline(misbehaving, *before)
     misbehaving.still_serving()
+    # One INFO line per client: "went away" if the 400 could not be written, else "refused".
+    lines = re.findall(r"INFO stackapi.server .*'POST /echo/ HTTP/1.1'.*", misbehaving.log())
+    assert len(lines) == 20, lines
+    assert all("ended after 1000 of 10000 bytes" in line for line in lines), lines
 
 
 def test_clients_vanishing_mid_response_leave_no_trace(misbehaving):
@@ -150,6 +156,8 @@ def test_clients_vanishing_mid_response_leave_no_trace(misbehaving):
     time.sleep(40 * 0.05)  # the streams would have ended by now
     wait_for_baseline(misbehaving, *before)
     misbehaving.still_serving()
+    lost = re.findall(r"INFO stackapi.server .* went away before the response", misbehaving.log())
+    assert len(lost) == 10, misbehaving.log()
 
 
 def test_pool_exhaustion_queues_and_serves_every_request(run_server):

@@ -5,11 +5,13 @@ import pytest
 from .conftest import (
     COLLECTION,
     JSON,
+    LIMIT,
     assert_fault,
     create_body,
     create_request,
+    created_id,
+    server_names,
     unique_name,
-    widget_names,
 )
 from .rawhttp import request
 
@@ -18,37 +20,37 @@ pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
 DEPTH = 50_000  # levels of nesting: 100 kB of brackets, under the 112 KiB size limit
 
 MALFORMED = {
-    "truncated": b'{"widget": {"name": "trunc',
-    "array instead of object": b'[{"widget": {"name": "a"}}]',
-    "string instead of object": b'"widget"',
+    "truncated": b'{"server": {"name": "trunc',
+    "array instead of object": b'[{"server": {"name": "a", "flavorRef": "1"}}]',
+    "string instead of object": b'"server"',
     "number instead of object": b"42",
     "null": b"null",
-    "invalid utf-8": b'{"widget": {"name": "\xff\xfe"}}',
-    "utf-8 surrogate bytes": b'{"widget": {"name": "\xed\xa0\x80"}}',
-    "NaN": b'{"widget": {"name": "a", "size": NaN}}',
-    "Infinity": b'{"widget": {"name": "a", "size": Infinity}}',
-    "-Infinity": b'{"widget": {"name": "a", "size": -Infinity}}',
-    "deeply nested arrays": b'{"widget": ' + b"[" * DEPTH + b"]" * DEPTH + b"}",
+    "invalid utf-8": b'{"server": {"name": "\xff\xfe", "flavorRef": "1"}}',
+    "utf-8 surrogate bytes": b'{"server": {"name": "\xed\xa0\x80", "flavorRef": "1"}}',
+    "NaN": b'{"server": {"name": "a", "flavorRef": NaN}}',
+    "Infinity": b'{"server": {"name": "a", "flavorRef": Infinity}}',
+    "-Infinity": b'{"server": {"name": "a", "flavorRef": -Infinity}}',
+    "deeply nested arrays": b'{"server": ' + b"[" * DEPTH + b"]" * DEPTH + b"}",
     "deeply nested objects": b'{"a":' * 18_000 + b"1" + b"}" * 18_000,
-    "duplicate keys": b'{"widget": {"name": "a"}, "widget": {"name": "b"}}',
-    "duplicate inner keys": b'{"widget": {"name": "a", "name": "b"}}',
-    "huge integer": b'{"widget": {"name": "a", "size": 1' + b"0" * 5000 + b"}}",
-    "integer beyond 64 bits": b'{"widget": {"name": "a", "size": 18446744073709551616}}',
-    "float overflowing to inf": b'{"widget": {"name": "a", "size": 1e999}}',
-    "trailing garbage": b'{"widget": {"name": "a"}} x',
-    "two documents": b'{"widget": {"name": "a"}}{"widget": {"name": "b"}}',
-    "single quotes": b"{'widget': {'name': 'a'}}",
-    "comment": b'{"widget": {"name": "a"} /* hi */}',
-    "bom": b'\xef\xbb\xbf{"widget": {"name": "a"}}',
+    "duplicate keys": b'{"server": {"name": "a", "flavorRef": "1"}, "server": {"name": "b"}}',
+    "duplicate inner keys": b'{"server": {"name": "a", "name": "b", "flavorRef": "1"}}',
+    "huge integer": b'{"server": {"name": "a", "flavorRef": 1' + b"0" * 5000 + b"}}",
+    "integer beyond 64 bits": b'{"server": {"name": "a", "flavorRef": 18446744073709551617}}',
+    "float overflowing to inf": b'{"server": {"name": "a", "flavorRef": 1e999}}',
+    "trailing garbage": b'{"server": {"name": "a", "flavorRef": "1"}} x',
+    "two documents": b'{"server": {"name": "a", "flavorRef": "1"}}{"server": {"name": "b"}}',
+    "single quotes": b"{'server': {'name': 'a', 'flavorRef': '1'}}",
+    "comment": b'{"server": {"name": "a", "flavorRef": "1"} /* hi */}',
+    "bom": b'\xef\xbb\xbf{"server": {"name": "a", "flavorRef": "1"}}',
 }
 
 
 @pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
 def test_malformed_json_is_400_and_creates_nothing(demo, body):
-    before = widget_names(demo)
-    assert len(body) < 114688
+    before = server_names(demo)
+    assert len(body) < LIMIT
     assert_fault(demo.exchange(create_request(body)), 400)
-    assert widget_names(demo) == before
+    assert server_names(demo) == before
     demo.still_serving()
 
 
@@ -65,9 +67,8 @@ def test_an_empty_body_where_an_object_is_needed_is_400(demo, body):
 def test_json_in_utf8_is_accepted(demo, content_type):
     name = unique_name("utf8-\u00e9")
     resp = demo.exchange(create_request(create_body(name), [("Content-Type", content_type)]))
-    assert resp.status == 201, resp.raw
-    assert resp.json()["widget"]["name"] == name
-    assert name in widget_names(demo)
+    created_id(resp)
+    assert name in server_names(demo)
     demo.still_serving()
 
 
@@ -86,7 +87,7 @@ def test_other_charsets_and_media_types_are_415(demo, content_type):
     name = unique_name("charset")
     data = create_request(create_body(name), [("Content-Type", content_type)])
     assert_fault(demo.exchange(data), 415)
-    assert name not in widget_names(demo)
+    assert name not in server_names(demo)
     demo.still_serving()
 
 
@@ -95,7 +96,7 @@ def test_a_body_of_another_charset_is_415_even_when_it_is_valid_json(demo):
     body = create_body(name).decode().encode("utf-16")
     data = create_request(body, [("Content-Type", "application/json; charset=utf-16")])
     assert_fault(demo.exchange(data), 415)
-    assert name not in widget_names(demo)
+    assert name not in server_names(demo)
     demo.still_serving()
 
 

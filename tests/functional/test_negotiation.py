@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import AUTH, COLLECTION, JSON, assert_fault, create_body, unique_name
+from .conftest import API, AUTH, COLLECTION, CREATED, JSON, assert_fault, create_body, unique_name
 from .rawhttp import request
 
 pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
@@ -21,9 +21,10 @@ ACCEPTS = [
 #: (request bytes without Accept, expected status): one of each kind of answer.
 CASES = [
     (("GET", COLLECTION, AUTH, b""), 200),
-    (("POST", COLLECTION, AUTH + JSON, None), 201),
+    (("POST", COLLECTION, AUTH + JSON, None), CREATED),
     (("GET", "/", [], b""), 200),
-    (("GET", "/nope", [], b""), 404),
+    (("GET", "/nope", [], b""), 300),  # the root's Multiple Choices, as nova answers
+    (("GET", API + "/nope", AUTH, b""), 404),
     (("GET", COLLECTION + "/nope", AUTH, b""), 404),
     (("PATCH", COLLECTION, AUTH, b""), 405),
     (("GET", COLLECTION, [], b""), 401),

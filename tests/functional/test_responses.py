@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import AUTH, COLLECTION, JSON, assert_fault, create_body, unique_name
+from .conftest import AUTH, COLLECTION, JSON, assert_fault, create_body, created_id, unique_name
 from .rawhttp import request
 
 pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
@@ -81,7 +81,7 @@ def test_head_of_a_fault_has_no_body(demo):
 
 def test_delete_answers_204_without_a_body(demo):
     resp = demo.exchange(request("POST", COLLECTION, AUTH + JSON, create_body(unique_name("d"))))
-    member = f"{COLLECTION}/{resp.json()['widget']['id']}"
+    member = f"{COLLECTION}/{created_id(resp)}"
     with demo.connect() as conn:
         conn.send(request("DELETE", member, AUTH) + request("GET", member, AUTH))
         deleted = conn.read_response()

@@ -1,188 +1,250 @@
-"""State: a failing request changes nothing, and what was answered survives ``kill -9``.
+"""State: a failing request changes nothing in the demo's SQLite file, nor does kill -9.
 
-Runs against tests/apps/functional_store.py, a SQLite-backed API that
-persists the way the demo must (one transaction per request, committed
-before the answer).  When the SQLite demo of issue 5 lands, point STORE_INI,
-COLLECTION and the bodies here at it.
+The demo (stackapi/demo/store.py) runs each request in one transaction,
+committed before the answer.  These cases read its database file directly
+(not through the API) before and after.  tests/apps/state_probe.py adds what
+the demo has no reason to have: a create refused after its INSERT, and one that
+pauses after it, so that ``kill -9`` lands in the middle of a transaction.
 """
 
 import json
-import shutil
 import signal
 import socket
 import sqlite3
+import uuid
+from pathlib import Path
 
 import pytest
+from demo_config import demo_ini
 
-from .conftest import Corpus, assert_fault, start_server
+from .conftest import (
+    AUTH,
+    COLLECTION,
+    JSON,
+    LIMIT,
+    Corpus,
+    assert_fault,
+    create_body,
+    created_id,
+    start_server,
+)
 from .rawhttp import request
-from conftest import CONFIGS
 
 pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
 
-STORE_INI = CONFIGS / "functional_store.ini"
-COLLECTION = "/v1/items"
-AUTH = [("X-Auth-Token", "alice:p1")]
-JSON = [("Content-Type", "application/json")]
+PROBE = "extensions = state_probe:StateProbe"
+MISSING = str(uuid.uuid4())
 
 
-def item(name: str, size: int = 1) -> bytes:
-    return json.dumps({"item": {"name": name, "size": size}}).encode()
+def probe_ini(directory: Path) -> Path:
+    """The shipped demo ini in ``directory`` (database too), with the state probe attached."""
+    return demo_ini(directory, api_options=PROBE)
 
 
-@pytest.fixture
-def store_ini(tmp_path):
-    """A private copy of the store's ini: its database lives in tmp_path."""
-    path = tmp_path / "store.ini"
-    shutil.copy(STORE_INI, path)
-    return path
-
-
-def rows(ini) -> list[tuple]:
-    """The table as the database file has it (read directly, not through the API)."""
-    conn = sqlite3.connect(f"file:{ini.parent / 'functional_store.sqlite'}?mode=ro", uri=True)
+def table(ini: Path) -> list[tuple]:
+    """Every row of the servers table, all columns, as the database file has it."""
+    db = sqlite3.connect(f"file:{ini.parent / 'demo.sqlite3'}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT id, name, size FROM items ORDER BY id").fetchall()
+        return db.execute("SELECT * FROM servers ORDER BY seq").fetchall()
     finally:
-        conn.close()
+        db.close()
+
+
+def rows(ini: Path) -> list[tuple]:
+    """(id, name, status, flavor) of project demo's servers, newest first, from the file."""
+    db = sqlite3.connect(f"file:{ini.parent / 'demo.sqlite3'}?mode=ro", uri=True)
+    try:
+        return db.execute(
+            "SELECT id, name, status, flavor_id FROM servers WHERE project_id = 'demo'"
+            " ORDER BY seq DESC"
+        ).fetchall()
+    finally:
+        db.close()
 
 
 def listed(corpus: Corpus) -> list[tuple]:
-    resp = corpus.exchange(request("GET", COLLECTION, AUTH))
+    """The same, through the API."""
+    resp = corpus.exchange(request("GET", COLLECTION + "/detail?limit=1000", AUTH))
     assert resp.status == 200, resp.raw
-    return [(i["id"], i["name"], i["size"]) for i in resp.json()["items"]]
+    return [(s["id"], s["name"], s["status"], s["flavor"]["id"]) for s in resp.json()["servers"]]
 
 
-def create(corpus: Corpus, name: str, size: int = 1) -> dict:
-    resp = corpus.exchange(request("POST", COLLECTION, AUTH + JSON, item(name, size)))
-    assert resp.status == 201, resp.raw
-    return resp.json()["item"]
+def create(corpus: Corpus, name: str) -> str:
+    return created_id(corpus.exchange(request("POST", COLLECTION, AUTH + JSON, create_body(name))))
 
+
+def action(name: str, args: object = None) -> bytes:
+    return json.dumps({name: args}).encode()
+
+
+BOB = [("X-Auth-Token", "bob:other")]
+TOO_LARGE = b'{"server": {"name": "' + b"x" * LIMIT + b'", "flavorRef": "1"}}'
 
 BAD_REQUESTS = {
-    # name: (method, path below the first item or the collection, headers, body, status)
-    "malformed json": ("POST", "", JSON, b'{"item": {', 400),
-    "not an object": ("POST", "", JSON, b"[1]", 400),
-    "wrong media type": ("POST", "", [("Content-Type", "text/plain")], item("t"), 415),
-    "too large": ("POST", "", JSON, item("x" * 5000), 413),
-    "invalid item": ("POST", "", JSON, item("", 5), 400),
-    "duplicate name": ("POST", "", JSON, item("first"), 409),
-    "update of a missing item": ("PUT", "/999", JSON, item("m"), 404),
-    "rename onto a taken name": ("PUT", "/{first}", JSON, item("second"), 409),
-    "delete of a missing item": ("DELETE", "/999", [], b"", 404),
-    "split failing half-way": (
+    # name: (method, path below the collection, headers, body, status); {first} is a server id
+    "malformed json": ("POST", "", AUTH + JSON, b'{"server": {', 400),
+    "not an object": ("POST", "", AUTH + JSON, b"[1]", 400),
+    "wrong media type": ("POST", "", AUTH + [("Content-Type", "text/plain")], b"{}", 415),
+    "too large": ("POST", "", AUTH + JSON, TOO_LARGE, 413),
+    "too large, chunked": (
         "POST",
-        "/{first}/action",
-        JSON,
-        json.dumps({"split": {"names": ["part-1", "part-2", "", "part-4"]}}).encode(),
+        "",
+        AUTH + JSON + [("Transfer-Encoding", "chunked")],
+        b"%x\r\n%s\r\n0\r\n\r\n" % (len(TOO_LARGE), TOO_LARGE),
+        413,
+    ),
+    "invalid name": ("POST", "", AUTH + JSON, create_body(""), 400),
+    "unknown flavor": (
+        "POST",
+        "",
+        AUTH + JSON,
+        b'{"server": {"name": "f", "flavorRef": "999"}}',
         400,
     ),
-    "unknown action": ("POST", "/{first}/action", JSON, b'{"explode": {}}', 400),
-    "method override": ("POST", "/{first}?_method=DELETE", [], b"", 405),
+    "refused after its insert": ("POST", "", AUTH + JSON, create_body("refuse-after-write"), 409),
+    "no token": ("POST", "", JSON, create_body("anonymous"), 401),
+    "update of a missing server": (
+        "PUT",
+        f"/{MISSING}",
+        AUTH + JSON,
+        b'{"server": {"name": "m"}}',
+        404,
+    ),
+    "invalid rename": ("PUT", "/{first}", AUTH + JSON, b'{"server": {"name": " x"}}', 400),
+    "delete of a missing server": ("DELETE", f"/{MISSING}", AUTH, b"", 404),
+    "delete of another project's server": ("DELETE", "/{first}", BOB, b"", 404),
+    "unpause of an active server": (
+        "POST",
+        "/{first}/action",
+        AUTH + JSON,
+        action("unpause"),
+        409,
+    ),
+    "resize to the same flavor": (
+        "POST",
+        "/{first}/action",
+        AUTH + JSON,
+        action("resize", {"flavorRef": "1"}),
+        400,
+    ),
+    "reset state by a non-admin": (
+        "POST",
+        "/{first}/action",
+        AUTH + JSON,
+        action("os-resetState", {"state": "error"}),
+        403,
+    ),
+    "unknown action": ("POST", "/{first}/action", AUTH + JSON, action("explode", {}), 400),
+    "method override": ("POST", "/{first}?_method=DELETE", AUTH, b"", 405),
     "content-length with transfer-encoding": (
         "POST",
         "",
-        JSON + [("Content-Length", "3"), ("Transfer-Encoding", "chunked")],
-        b"%x\r\n%s\r\n0\r\n\r\n" % (len(item("clte")), item("clte")),
+        AUTH + JSON + [("Content-Length", "3"), ("Transfer-Encoding", "chunked")],
+        b"%x\r\n%s\r\n0\r\n\r\n" % (len(create_body("clte")), create_body("clte")),
         400,
     ),
 }
 
 
 @pytest.fixture(scope="module")
-def store_server(tmp_path_factory):
-    """The store on a private database, with three items; shared by the module."""
-    ini = tmp_path_factory.mktemp("store") / "store.ini"
-    shutil.copy(STORE_INI, ini)
+def state_server(tmp_path_factory):
+    """The demo on a private database with the state probe, three servers; shared by the module."""
+    ini = probe_ini(tmp_path_factory.mktemp("state"))
     server = start_server(ini, ini.parent)
     try:
-        store = Corpus(server, (COLLECTION, AUTH))
-        ids = [create(store, name, n)["id"] for n, name in enumerate(["first", "second", "third"])]
-        yield server, ini, ids[0]
+        first = [create(Corpus(server, (COLLECTION, AUTH)), n) for n in ("first", "b", "c")][0]
+        yield server, ini, first
     finally:
         server.kill()
 
 
 @pytest.mark.parametrize("case", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
-def test_a_failing_request_leaves_the_state_unchanged(store_server, case):
-    server, ini, first = store_server
-    store = Corpus(server, (COLLECTION, AUTH))
+def test_a_failing_request_leaves_the_state_unchanged(state_server, case):
+    server, ini, first = state_server
+    demo = Corpus(server, (COLLECTION, AUTH))
     method, path, headers, body, status = case
-    before = rows(ini)
-    assert listed(store) == before and len(before) == 3
+    before = table(ini)
+    assert listed(demo) == rows(ini) and len(before) == 3
 
-    data = request(method, COLLECTION + path.format(first=first), AUTH + headers, body)
-    assert_fault(store.exchange(data), status)
-    assert rows(ini) == before
-    assert listed(store) == before
-    store.still_serving()
-
-
-def test_a_request_without_a_token_is_refused_before_the_store(store_server):
-    server, ini, _ = store_server
-    store = Corpus(server, (COLLECTION, AUTH))
-    before = rows(ini)
-    assert_fault(store.exchange(request("POST", COLLECTION, JSON, item("anonymous"))), 401)
-    assert rows(ini) == before
-    store.still_serving()
+    assert_fault(
+        demo.exchange(request(method, COLLECTION + path.format(first=first), headers, body)),
+        status,
+    )
+    assert table(ini) == before
+    demo.still_serving()
 
 
-def test_a_client_vanishing_mid_body_changes_nothing(store_server):
-    server, ini, _ = store_server
-    store = Corpus(server, (COLLECTION, AUTH))
-    before = rows(ini)
-    body = item("half-sent")
+@pytest.mark.parametrize(
+    "framing",
+    [[("Content-Length", "0"), ("Content-Length", "{n}")], [("Content-Length", "+{n}")]],
+    ids=["two lengths", "plus sign"],
+)
+def test_a_smuggled_create_changes_nothing(state_server, framing):
+    server, ini, _ = state_server
+    demo = Corpus(server, (COLLECTION, AUTH))
+    before = table(ini)
+    smuggled = request("POST", COLLECTION, AUTH + JSON, create_body("smuggled"))
+    headers = [(k, v.format(n=len(smuggled))) for k, v in framing]
+    with demo.connect() as conn:
+        conn.send(request("POST", COLLECTION, AUTH + JSON + headers) + smuggled)
+        assert_fault(conn.read_response(), 400)
+        assert conn.closed_by_server() and conn.buffer == b""
+    assert table(ini) == before
+    demo.still_serving()
+
+
+def test_a_client_vanishing_mid_body_changes_nothing(state_server):
+    server, ini, _ = state_server
+    demo = Corpus(server, (COLLECTION, AUTH))
+    before = table(ini)
+    body = create_body("half-sent")
     for half_close in (True, False):
-        sock = socket.create_connection(store.address, timeout=10)
+        sock = socket.create_connection(demo.address, timeout=10)
         head = request("POST", COLLECTION, AUTH + JSON + [("Content-Length", str(len(body)))])
         sock.sendall(head + body[: len(body) // 2])
         if half_close:
             sock.shutdown(socket.SHUT_WR)
-            sock.recv(65536)  # the 400 for a short body
+            assert b" 400 " in sock.recv(65536).split(b"\r\n")[0]  # the body ended early
         sock.close()
-    assert listed(store) == before == rows(ini)
-    store.still_serving()
+    assert table(ini) == before
+    demo.still_serving()
 
 
-def test_what_was_answered_survives_kill_9(run_server, store_ini):
-    store = Corpus(run_server(store_ini), (COLLECTION, AUTH))
-    created = [create(store, f"durable-{n}", n) for n in range(20)]
-    resp = store.exchange(
-        request("PUT", f"{COLLECTION}/{created[0]['id']}", AUTH + JSON, item("renamed", 99))
+def test_what_was_answered_survives_kill_9(run_server, tmp_path):
+    ini = probe_ini(tmp_path)
+    demo = Corpus(run_server(ini), (COLLECTION, AUTH))
+    ids = [create(demo, f"durable-{n}") for n in range(20)]
+    renamed = demo.exchange(
+        request("PUT", f"{COLLECTION}/{ids[0]}", AUTH + JSON, b'{"server": {"name": "renamed"}}')
     )
-    assert resp.status == 200
-    assert (
-        store.exchange(request("DELETE", f"{COLLECTION}/{created[1]['id']}", AUTH)).status == 204
-    )
-    answered = listed(store)
+    assert renamed.status == 200, renamed.raw
+    assert demo.exchange(request("DELETE", f"{COLLECTION}/{ids[1]}", AUTH)).status == 204
+    paused = request("POST", f"{COLLECTION}/{ids[2]}/action", AUTH + JSON, action("pause"))
+    assert demo.exchange(paused).status == 202
+    answered = listed(demo)
 
-    store.server.proc.send_signal(signal.SIGKILL)
-    store.server.proc.wait(30)
+    demo.server.proc.send_signal(signal.SIGKILL)
+    demo.server.proc.wait(30)
 
-    restarted = Corpus(run_server(store_ini), (COLLECTION, AUTH))
-    assert listed(restarted) == answered == rows(store_ini)
-    assert (created[0]["id"], "renamed", 99) in answered
-    assert created[1]["id"] not in [row[0] for row in answered]
+    restarted = Corpus(run_server(ini), (COLLECTION, AUTH))
+    assert listed(restarted) == answered == rows(ini)
+    assert (ids[0], "renamed", "ACTIVE", "1") in answered
+    assert (ids[2], "durable-2", "PAUSED", "1") in answered
+    assert ids[1] not in [row[0] for row in answered] and len(answered) == 19
     restarted.still_serving()
 
 
-def test_a_write_interrupted_by_kill_9_is_all_or_nothing(run_server, store_ini):
-    store = Corpus(run_server(store_ini), (COLLECTION, AUTH))
-    original = create(store, "to-split")
-    before = rows(store_ini)
-    split = {"split": {"names": [f"piece-{n}" for n in range(10)], "pause": 0.3}}
-    with store.connect() as conn:
-        conn.send(
-            request(
-                "POST",
-                f"{COLLECTION}/{original['id']}/action",
-                AUTH + JSON,
-                json.dumps(split).encode(),
-            )
-        )
-        store.wait_log(f"split of item {original['id']} started")
-        store.server.proc.send_signal(signal.SIGKILL)  # mid-transaction
-        store.server.proc.wait(30)
-    restarted = Corpus(run_server(store_ini), (COLLECTION, AUTH))
-    assert listed(restarted) == before == rows(store_ini)
+def test_a_write_cut_by_kill_9_is_all_or_nothing(run_server, tmp_path):
+    ini = probe_ini(tmp_path)
+    demo = Corpus(run_server(ini), (COLLECTION, AUTH))
+    create(demo, "kept")
+    before = table(ini)
+    with demo.connect() as conn:
+        conn.send(request("POST", COLLECTION, AUTH + JSON, create_body("pause-after-write")))
+        demo.wait_log("state probe: pause-after-write written, pausing")  # INSERT done
+        demo.server.proc.send_signal(signal.SIGKILL)  # mid-transaction
+        demo.server.proc.wait(30)
+    restarted = Corpus(run_server(ini), (COLLECTION, AUTH))
+    assert table(ini) == before
+    assert [row[1] for row in listed(restarted)] == ["kept"]
     restarted.still_serving()
