@@ -1,7 +1,8 @@
 """Protocol: eventlet's HTTP/1.1 connection handler with this server instance's limits.
 
-Imported only by :mod:`stackapi.server`.  Limits live on a subclass made per
-server (:func:`protocol_class`); eventlet's module globals are never changed.
+Heads and bodies are read strictly (:mod:`stackapi.framing`).  Imported only by
+:mod:`stackapi.server`.  Limits live on a subclass made per server
+(:func:`protocol_class`); eventlet's module globals are never changed.
 """
 
 from __future__ import annotations
@@ -319,41 +320,40 @@ class Protocol(eventlet.wsgi.HttpProtocol):
             return
         exc, request_id = self.body_problem
         self.body_problem = None
-        token = current_request_id.set(request_id)
-        try:
-            if lost is None:
-                LOG.info(
-                    "the body of %r from %s was refused: %d %s",
-                    self.requestline,
-                    self._client(),
-                    exc.code,
-                    exception_message(exc),
-                )
-            else:
-                LOG.info(
-                    "client %s went away while sending the body of %r (%s): %s",
-                    self._client(),
-                    self.requestline,
-                    exception_message(exc),
-                    lost,
-                )
-        finally:
-            current_request_id.reset(token)
+        if lost is None:
+            _log(
+                request_id,
+                "the body of %r from %s was refused: %d %s",
+                self.requestline,
+                self._client(),
+                exc.code,
+                exception_message(exc),
+            )
+        else:
+            _log(
+                request_id,
+                "client %s went away while sending the body of %r (%s): %s",
+                self._client(),
+                self.requestline,
+                exception_message(exc),
+                lost,
+            )
 
     def refuse(self, status: int, message: str) -> bool:
         """Answer with a JSON fault and close the connection; returns False (not parsed)."""
         body = fault_body(int(status), message)
+        request_id = new_request_id()
         head = (
             f"HTTP/1.1 {int(status)} {HTTPStatus(status).phrase}\r\n"
             "Content-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n"
-            f"{REQUEST_ID_HEADER}: {new_request_id()}\r\n"
+            f"{REQUEST_ID_HEADER}: {request_id}\r\n"
             "Connection: close\r\n\r\n"
         )
         self.close_connection = True
         self.wfile.write(head.encode("latin-1") + body)
         self.wfile.flush()
-        LOG.info("refused a request from %s: %d %s", self._client(), int(status), message)
+        _log(request_id, "refused a request from %s: %d %s", self._client(), int(status), message)
         self._linger()
         return False
 
@@ -392,6 +392,15 @@ class Protocol(eventlet.wsgi.HttpProtocol):
             host, port = address[0], address[1]
             return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
         return str(address or "unix socket client")
+
+
+def _log(request_id: str | None, message: str, *args: object) -> None:
+    """An INFO line carrying ``request_id`` (no request_id filter runs around the protocol)."""
+    token = current_request_id.set(request_id)
+    try:
+        LOG.info(message, *args)
+    finally:
+        current_request_id.reset(token)
 
 
 def _wants_close(version: str, fields: list[tuple[str, str]]) -> bool:

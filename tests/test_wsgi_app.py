@@ -57,7 +57,7 @@ def test_application_from_the_environment_imports_no_eventlet(tmp_path):
         "v2.1",
         "{'servers': []}",
         "{'badRequest': {'code': 400, 'message': \"The URL must not contain '.' or '..' "
-        "segments.\"}}",
+        'segments."}}',
         "False socket",
     ]
 

@@ -6,6 +6,8 @@ the connection is closed, so the bytes after it -- here always a smuggled
 ``POST`` creating a server -- are never read as a request.
 """
 
+import re
+
 import pytest
 
 from .conftest import (
@@ -41,9 +43,11 @@ def assert_refused_and_nothing_smuggled(demo, data: bytes, status: int = 400) ->
     smuggled = unique_name("smuggled")
     with demo.connect() as conn:
         conn.send(data + create_request(create_body(smuggled)))
-        assert_fault(conn.read_response(), status)
+        refused = conn.read_response()
+        assert_fault(refused, status)
         assert conn.closed_by_server(), "the connection must close after a framing error"
         assert conn.buffer == b"", f"a second response arrived: {conn.buffer[:500]!r}"
+    demo.wait_log(re.escape(refused.header("x-openstack-request-id")))  # the log says why
     assert smuggled not in server_names(demo)
     demo.still_serving()
 
