@@ -24,12 +24,13 @@ from stackapi.filters.request_id import current_request_id, new_request_id
 from stackapi.framing import (
     MAX_HEADER_FIELDS,
     Refusal,
-    RequestBody,
     check_framing,
     header_message,
     parse_request_line,
     read_fields,
+    wants_close,
 )
+from stackapi.request_body import RequestBody
 
 LOG = logging.getLogger("stackapi.server")
 #: A connection whose first request line has not arrived (eventlet knows idle,
@@ -104,7 +105,7 @@ class Protocol(eventlet.wsgi.HttpProtocol):
     - a new connection has ``client_socket_timeout`` to start its request, an
       idle keep-alive connection ``keepalive_timeout``; from a request's first
       byte, its whole head must arrive within ``client_socket_timeout``;
-    - the body is read by :class:`stackapi.framing.RequestBody` (strict chunks;
+    - the body is read by :class:`stackapi.request_body.RequestBody` (strict chunks;
       a body that breaks closes the connection after its fault);
     - while the server drains (``is_draining()`` true) every response says
       ``Connection: close`` and the connection closes after it;
@@ -275,7 +276,7 @@ class Protocol(eventlet.wsgi.HttpProtocol):
         # As http.server does (gh-87389): "//evil.example/x" must not become a scheme-relative URL.
         self.path = "/" + target.lstrip("/") if target.startswith("//") else target
         self.headers = header_message(fields)
-        self.close_connection = _wants_close(version, fields)
+        self.close_connection = wants_close(version, fields)
         return True
 
     def check_request(self) -> tuple[int, str] | None:
@@ -401,19 +402,6 @@ def _log(request_id: str | None, message: str, *args: object) -> None:
         LOG.info(message, *args)
     finally:
         current_request_id.reset(token)
-
-
-def _wants_close(version: str, fields: list[tuple[str, str]]) -> bool:
-    """Whether the client asked for the connection to close after this request."""
-    tokens = {
-        token.strip(" \t").lower()
-        for name, value in fields
-        if name.lower() == "connection"
-        for token in value.split(",")
-    }
-    if "close" in tokens:
-        return True
-    return version == "HTTP/1.0" and "keep-alive" not in tokens
 
 
 def _reason(exc: OSError) -> str:

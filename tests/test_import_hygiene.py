@@ -92,10 +92,11 @@ def test_import_directions():
     assert importers("eventlet") == {
         "stackapi/server.py",
         "stackapi/protocol.py",
-        "stackapi/framing.py",
+        "stackapi/request_body.py",
     }
     assert importers("stackapi.protocol") == {"stackapi/server.py"}
-    assert importers("stackapi.framing") == {"stackapi/protocol.py"}
+    assert importers("stackapi.request_body") == {"stackapi/protocol.py"}
+    assert importers("stackapi.framing") == {"stackapi/protocol.py", "stackapi/request_body.py"}
     assert importers("stackapi.server") == {"stackapi/cli.py", "stackapi/workers.py"}
     assert importers("stackapi.workers") == {"stackapi/cli.py"}
     assert importers("stackapi.cli") == {"stackapi/__main__.py"}

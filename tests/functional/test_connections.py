@@ -150,10 +150,10 @@ def test_clients_vanishing_mid_response_leave_no_trace(misbehaving):
     before = (greenlets(misbehaving), socket_count(misbehaving.server.pid))
     for n in range(10):
         conn = misbehaving.connect()
-        conn.send(request("GET", "/stream?chunks=40&delay=0.05"))
+        conn.send(request("GET", "/stream?chunks=20&delay=0.05"))
         conn.sock.recv(100)  # the response has begun
         abort(conn.sock) if n % 2 else conn.close()
-    time.sleep(40 * 0.05)  # the streams would have ended by now
+    time.sleep(20 * 0.05)  # the streams would have ended by now
     wait_for_baseline(misbehaving, *before)
     misbehaving.still_serving()
     lost = re.findall(r"INFO stackapi.server .* went away before the response", misbehaving.log())
@@ -164,10 +164,10 @@ def test_pool_exhaustion_queues_and_serves_every_request(run_server):
     pool = 10
     server = run_server(CONFIGS / "functional_app.ini", "--pool-size", str(pool))
     count = pool + 100
-    results, wall = fetch_many(server.url, "/stream?chunks=1&delay=0.5", count, timeout=60.0)
+    results, wall = fetch_many(server.url, "/stream?chunks=1&delay=0.25", count, timeout=60.0)
     errors = [r for r in results if not isinstance(r, tuple)]
     assert errors == []
     assert [status for status, _ in results] == [200] * count
-    # 110 half-second requests through 10 green threads: at least 11 waves.
-    assert wall > 0.5 * count / pool * 0.9
+    # 110 quarter-second requests through 10 green threads: at least 11 waves.
+    assert wall > 0.25 * count / pool * 0.9
     Corpus(server, ("/ok", [])).still_serving()

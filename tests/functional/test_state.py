@@ -156,6 +156,7 @@ def state_server(tmp_path_factory):
         yield server, ini, first
     finally:
         server.kill()
+    assert "Traceback" not in server.log_text(), f"a traceback in {server.log_path}"
 
 
 @pytest.mark.parametrize("case", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
