@@ -209,6 +209,8 @@ def test_sighup_reloads_under_load_and_keeps_the_old_app_on_a_broken_ini(run_ser
         server.log_text()
     )
     assert get(server)[2]["label"] == f"r{RELOADS}"
+    status, _, body = get(server, "/a%00b")  # the reloaded app is behind the guard too
+    assert (status, list(body)) == (400, ["badRequest"])
     assert server.stop() == 0
 
 
