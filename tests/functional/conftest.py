@@ -3,9 +3,9 @@
 ``demo`` serves a copy of etc/api-paste.ini (its SQLite file in a tmp dir),
 ``misbehaving`` serves tests/configs/functional_app.ini; both are started once
 per test module (the cases do not change what the next one sees, except the
-demo's servers, which each case names uniquely).  Each test gets a :class:`Corpus` handle
-that knows where the server log stood when the test began, so
-``still_serving()`` can tell whether *this* case left a traceback.
+demo's servers, which each case names uniquely).  Each test gets a
+:class:`Corpus` handle that knows where the server log stood when the test
+began, so ``still_serving()`` can tell whether *this* case left a traceback.
 
 Everything the demo API looks like (paths, token, bodies) is in this file:
 when the demo changes, this is the one place to update.
