@@ -63,6 +63,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def print_tree(text: str) -> int:
+    """Print ``--check``'s tree; a reader that stops early (``| head``) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes stdout at exit.
+        sys.stdout = None  # type: ignore[assignment]
+    return 0
+
+
 def read_settings(args: argparse.Namespace) -> ServerSettings:
     """``[server:main]`` of ``--config``, overridden by the flags given (read again on SIGHUP)."""
     flags = {option.name: getattr(args, option.name) for option in SERVER_OPTIONS}
@@ -77,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         from stackapi.check import render_tree
 
-        print(render_tree(args.config, args.name, settings))
-        return 0
+        return print_tree(render_tree(args.config, args.name, settings))
     # eventlet enters the process here, and only here.  Its import-time notice
     # (bugfix-only mode) is for developers choosing a library, not for operators.
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")

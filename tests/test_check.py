@@ -1,5 +1,6 @@
 """stackapi-server --check: the resolved tree down to the routes, or one line naming the error."""
 
+import os
 import subprocess
 import sys
 
@@ -7,7 +8,7 @@ import pytest
 
 from stackapi.cli import main
 
-from conftest import CONFIGS, DEMO_INI, REPO, server_env
+from conftest import CONFIGS, DEMO_INI, REPO, server_command, server_env
 from demo_config import demo_ini
 
 
@@ -105,3 +106,23 @@ def test_check_imports_no_eventlet(tmp_path):
         cwd=str(REPO),
     )
     assert done.stderr.strip().splitlines()[-1] == "0 False"
+
+
+def test_check_into_a_closed_pipe_is_not_a_traceback(tmp_path):
+    # `stackapi-server --check | head -1`: the reader may leave before the tree is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [*server_command(), "--config", str(demo_ini(tmp_path)), "--check"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=server_env(),
+            cwd=str(REPO),
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
