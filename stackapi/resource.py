@@ -239,12 +239,15 @@ def read_body(req: webob.Request) -> bytes:
     """The whole body, read once from ``wsgi.input`` (and kept: ``req.body`` works after).
 
     Read directly rather than through ``req.body``, which spools bodies over
-    10 kB into a temporary file.  A short or broken body is a 400.
+    10 kB into a temporary file.  A short or broken body is a 400, whatever
+    the server's ``wsgi.input`` raises for it.
     """
     length = req.content_length
     try:
         raw = req.body_file_raw.read(length) if length is not None else req.body_file_raw.read()
-    except (OSError, ValueError):
+    except webob.exc.HTTPException:
+        raise  # a fault already (sizelimit's 413, stackapi-server's 400/408)
+    except Exception:  # engines raise their own errors for broken bodies (gunicorn's, uWSGI's)
         raise webob.exc.HTTPBadRequest(explanation="The request body could not be read.") from None
     if length is not None and len(raw) < length:
         raise webob.exc.HTTPBadRequest(

@@ -22,6 +22,7 @@ import eventlet.wsgi
 from eventlet.green import ssl as green_ssl
 
 from stackapi.errors import ConfigError, StackapiError
+from stackapi.guard import Guard
 from stackapi.protocol import protocol_class
 from stackapi.settings import ServerSettings
 
@@ -198,7 +199,7 @@ class Generation:
         self.thread = eventlet.spawn(
             eventlet.wsgi.server,
             self.acceptor,
-            app,
+            Guard(app),  # URLs checked, responses written only as valid HTTP (stackapi/guard.py)
             custom_pool=self.pool,
             protocol=self.protocol,
             log=logging.getLogger("stackapi.wsgi"),

@@ -54,14 +54,14 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         "client_socket_timeout",
         as_non_negative_float,
         60.0,
-        "seconds a client socket may sit idle in a read or write (0 = no limit)",
+        "seconds for a request's head to arrive, and for any read or write (0 = no limit)",
     ),
     Option("keepalive", as_bool, True, "allow HTTP keep-alive connections"),
     Option(
         "keepalive_timeout",
         as_non_negative_float,
         30.0,
-        "seconds an idle keep-alive connection is kept open (0 = close after each response)",
+        "seconds an idle keep-alive connection waits for a request (0 = close after each)",
     ),
     # nova's max_header_line default; Keystone tokens with many roles exceed eventlet's 8192.
     Option(

@@ -1,6 +1,8 @@
 """``application`` for gunicorn, uWSGI or mod_wsgi, built from ``$STACKAPI_CONFIG``.
 
-Plain WSGI: this module imports no eventlet and patches nothing::
+Plain WSGI: this module imports no eventlet and patches nothing.  The app is
+wrapped in :class:`stackapi.guard.Guard`, as ``stackapi-server`` wraps it, so
+URLs and responses get the same checks under any server::
 
     STACKAPI_CONFIG=etc/api-paste.ini gunicorn -k gthread stackapi.wsgi_app:application
 
@@ -14,6 +16,7 @@ import os
 import sys
 
 from stackapi.errors import ConfigError
+from stackapi.guard import Guard
 from stackapi.loader import configure_logging, loadapp
 
 
@@ -27,7 +30,7 @@ def build_application() -> object:
             stream=sys.stderr,
             format="%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s",
         )
-    return loadapp(path, os.environ.get("STACKAPI_APP_NAME", "main"))
+    return Guard(loadapp(path, os.environ.get("STACKAPI_APP_NAME", "main")))
 
 
 application = build_application()

@@ -89,8 +89,14 @@ def importers(prefix: str) -> set[str]:
 
 def test_import_directions():
     # Only the server modules touch eventlet; workers reach it through server.
-    assert importers("eventlet") == {"stackapi/server.py", "stackapi/protocol.py"}
+    assert importers("eventlet") == {
+        "stackapi/server.py",
+        "stackapi/protocol.py",
+        "stackapi/request_body.py",
+    }
     assert importers("stackapi.protocol") == {"stackapi/server.py"}
+    assert importers("stackapi.request_body") == {"stackapi/protocol.py"}
+    assert importers("stackapi.framing") == {"stackapi/protocol.py", "stackapi/request_body.py"}
     assert importers("stackapi.server") == {"stackapi/cli.py", "stackapi/workers.py"}
     assert importers("stackapi.workers") == {"stackapi/cli.py"}
     assert importers("stackapi.cli") == {"stackapi/__main__.py"}

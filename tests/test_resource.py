@@ -244,6 +244,42 @@ def test_chunked_body_is_read():
     assert resp.json == {"called": "create", "body": {"x": 1}}
 
 
+class BrokenInput:
+    """A wsgi.input whose read fails the way an engine's does for a bad chunk size."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def read(self, size=-1):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("Invalid chunk size"), OSError("reset"), ValueError("bad")],
+    ids=["engine-specific", "oserror", "valueerror"],
+)
+def test_a_body_the_server_cannot_read_is_400(error):
+    environ = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": BrokenInput(error)}
+    req = webob.Request.blank("/widgets", method="POST", environ=environ)
+    req.environ.pop("CONTENT_LENGTH", None)
+    resp = req.get_response(make_app().app)
+    assert resp.status_int == 400
+    assert resp.json == {
+        "badRequest": {"code": 400, "message": "The request body could not be read."}
+    }
+
+
+def test_a_fault_raised_by_the_input_is_kept():
+    # sizelimit's LimitedInput (and stackapi-server's body reader) raise webob faults.
+    too_large = webob.exc.HTTPRequestEntityTooLarge(explanation="Too large.")
+    environ = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": BrokenInput(too_large)}
+    req = webob.Request.blank("/widgets", method="POST", environ=environ)
+    req.environ.pop("CONTENT_LENGTH", None)
+    resp = req.get_response(make_app().app)
+    assert resp.json == {"overLimit": {"code": 413, "message": "Too large."}}
+
+
 # --- what a controller returns: the render table ------------------------------------
 
 

@@ -209,6 +209,8 @@ def test_sighup_reloads_under_load_and_keeps_the_old_app_on_a_broken_ini(run_ser
         server.log_text()
     )
     assert get(server)[2]["label"] == f"r{RELOADS}"
+    status, _, body = get(server, "/a%00b")  # the reloaded app is behind the guard too
+    assert (status, list(body)) == (400, ["badRequest"])
     assert server.stop() == 0
 
 
@@ -266,7 +268,7 @@ def test_stalled_and_idle_clients_are_closed(run_server):
     assert 0.7 < time.monotonic() - start < 6.0
     server.wait_log(
         r"INFO stackapi.server \[-\] closing the connection of 127.0.0.1:\d+: "
-        r"no data for 0.5s"
+        r"its request head was not complete within 0.5s"
     )
     assert "Traceback" not in server.log_text()
     stalled.close()

@@ -68,6 +68,7 @@ def test_workers_share_the_socket_are_replaced_and_stop_gracefully(run_server):
     replacement = started_pids(server)[2]
     assert replacement not in first
     assert get(server)[0] == 200
+    assert get(server, "/a%00b")[0] == 400  # each worker's app is behind the guard
     # Graceful stop of all: slow requests in flight finish, every worker exits 0.
     before = server.count_log("probe: sleeping")
     join = in_background(fetch_many, server.url, "/?sleep=1", 10, 30.0)

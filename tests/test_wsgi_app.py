@@ -47,12 +47,19 @@ def test_application_from_the_environment_imports_no_eventlet(tmp_path):
         app = webtest.TestApp(application)
         print(app.get("/").json["versions"][0]["id"])
         print(app.get("/v2.1/servers", headers={"X-Auth-Token": "alice:demo"}).json)
+        print(app.get("/v2.1/servers/..", status=400).json)  # the Guard wraps it
         print("eventlet" in sys.modules, socket.socket.__module__)
         """,
         STACKAPI_CONFIG=str(demo_ini(tmp_path)),
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["v2.1", "{'servers': []}", "False socket"]
+    assert done.stdout.splitlines() == [
+        "v2.1",
+        "{'servers': []}",
+        "{'badRequest': {'code': 400, 'message': \"The URL must not contain '.' or '..' "
+        'segments."}}',
+        "False socket",
+    ]
 
 
 def test_app_name_from_the_environment():
@@ -187,6 +194,9 @@ def test_engine_serves_the_demo_without_eventlet(name, tmp_path):
         assert (status, body) == (200, {"servers": []})
         status, body = demo.get("/v2.1/servers/nope", {"X-Auth-Token": "alice:demo"})
         assert (status, list(body)) == (404, ["itemNotFound"])
+        # The Guard of stackapi-server is in the application too: no NUL reaches the app.
+        status, body = demo.get("/v2.1/servers/%00", {"X-Auth-Token": "alice:demo"})
+        assert (status, list(body)) == (400, ["badRequest"])
         status, body = probe.get("/", {"X-Auth-Token": "alice"})
         assert status == 200
         assert body["label"] == "engine" and body["pid"] != os.getpid()

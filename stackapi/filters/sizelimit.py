@@ -16,6 +16,9 @@ from stackapi.middleware import Middleware
 from stackapi.options import Option, as_positive_int
 
 DEFAULT_LIMIT = 114688  # 112 KiB, nova's and oslo.middleware's default
+#: The limit in force for this request's chunked body, for the server: stackapi-server
+#: refuses a chunk announcing more at once, instead of waiting for its bytes.
+BODY_LIMIT_KEY = "stackapi.max_request_body_size"
 
 
 def too_large(limit: int) -> webob.exc.HTTPRequestEntityTooLarge:
@@ -92,7 +95,10 @@ class SizeLimitMiddleware(Middleware):
     ``100 Continue``).  A chunked body is counted as the app reads it: the
     app never receives more than the limit; the read that would pass it
     raises ``webob.exc.HTTPRequestEntityTooLarge``, which ``Resource`` (and
-    ``faultwrap``, for other apps) turn into the same JSON 413.  An invalid
+    ``faultwrap``, for other apps) turn into the same JSON 413.  The limit
+    is also left in ``environ[BODY_LIMIT_KEY]``: stackapi-server's body
+    reader then answers 413 as soon as a chunk header announces more, rather
+    than waiting for bytes a client may never send.  An invalid
     ``Content-Length`` is a 400.
     """
 
@@ -118,7 +124,9 @@ class SizeLimitMiddleware(Middleware):
             if declared > self.max_request_body_size:
                 return self.refuse(environ, start_response)
         elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            environ["wsgi.input"] = LimitedInput(environ["wsgi.input"], self.max_request_body_size)
+            limit = self.max_request_body_size
+            environ["wsgi.input"] = LimitedInput(environ["wsgi.input"], limit)
+            environ[BODY_LIMIT_KEY] = min(limit, environ.get(BODY_LIMIT_KEY, limit))
         return self.application(environ, start_response)
 
     def refuse(self, environ: dict, start_response: Callable) -> Iterable[bytes]:

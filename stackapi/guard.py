@@ -1,0 +1,225 @@
+"""guard: what stackapi-server promises on the wire, whatever the app below it does.
+
+A plain WSGI wrapper (no eventlet, no webob objects on the hot path) that
+``server.serve`` puts around the loaded app: URLs that are not UTF-8 text are
+refused before any app code runs, a response header that would split the
+response becomes a 500 fault, and HEAD/1xx/204/304 answers lose any body.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+from urllib.parse import quote, unquote_to_bytes
+
+from stackapi.faults import GENERIC_500, fault_response
+from stackapi.filters.request_id import HEADER as REQUEST_ID_HEADER
+from stackapi.filters.request_id import current_request_id, new_request_id
+
+LOG = logging.getLogger("stackapi.guard")
+
+#: RFC 9110 field names are tokens; values are visible latin-1 text and tabs
+#: (PEP 3333 strings are latin-1).  CR, LF and NUL can never be in either.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*\Z")
+_STATUS = re.compile(r"[1-5][0-9][0-9] [\t\x20-\x7e\x80-\xff]*\Z")  # PEP 3333: "200 OK"
+#: C0 and C1 control characters and DEL: no place in a path.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NO_BODY_HEADERS = frozenset({"content-length", "transfer-encoding"})
+
+
+def url_problem(environ: dict) -> str | None:
+    """Why this request's URL cannot be handed to an app, or None if it can.
+
+    WSGI gives the path as latin-1 characters standing for the URL's bytes;
+    apps (webob's ``req.path_info``, ``req.GET``, Routes) decode them as
+    UTF-8 and would fail with a 500 on anything else.  (Every request comes
+    through here: the ASCII-only common case skips the decoding.)
+    """
+    path = environ.get("PATH_INFO", "")
+    query = environ.get("QUERY_STRING", "")
+    try:
+        if not path.isascii():
+            path = path.encode("latin-1").decode("utf-8")
+        if "%" in query or not query.isascii():
+            query_bytes = unquote_to_bytes(query.encode("latin-1"))
+            query_bytes.decode("utf-8")
+            if b"\x00" in query_bytes:
+                return "The URL contains control characters."
+    except UnicodeError:
+        return "The URL is not valid UTF-8."
+    if _CONTROL.search(path):
+        return "The URL contains control characters."
+    if "." in path and any(segment in (".", "..") for segment in path.split("/")):
+        return "The URL must not contain '.' or '..' segments."
+    return None
+
+
+def header_problem(status: str, headers: Iterable[tuple[str, str]]) -> str | None:
+    """Why ``status`` and ``headers`` cannot be written as they are, or None."""
+    if not isinstance(status, str) or not _STATUS.match(status):
+        return f"status {status!r} is not a valid status line"
+    for name, value in headers:
+        if not isinstance(name, str) or not _is_token(name):
+            return f"header name {name!r} is not a token"
+        if not isinstance(value, str) or not _is_field_value(value):
+            shown = repr(value)[:80]
+            return f"header {name} has a value with control or non-latin-1 characters: {shown}"
+    return None
+
+
+def _is_token(name: str) -> bool:
+    # Fast path for the usual names (letters, digits, dashes); the regex for the rest.
+    return (name.isascii() and name.replace("-", "").isalnum()) or bool(_TOKEN.match(name))
+
+
+def _is_field_value(value: str) -> bool:
+    # isprintable() is False for every ASCII control character; tabs and latin-1 take the regex.
+    return (value.isascii() and value.isprintable()) or bool(_FIELD_VALUE.match(value))
+
+
+class Guard:
+    """The server's own layer around the app: refuse bad URLs, write only valid responses.
+
+    ``stackapi-server`` wraps the app it loads; nothing to configure::
+
+        app = Guard(loadapp("etc/api-paste.ini"))
+
+    ==========================================  =========================================
+    request or response                         what the client gets
+    ==========================================  =========================================
+    path or query not UTF-8 once %-decoded      400 badRequest, before any app code runs
+    control character in the path (NUL, CR..),  400 badRequest
+    ``%00`` in the query
+    a ``.`` or ``..`` path segment              400 badRequest (no app sees dot-segments)
+    a response header with CR/LF/NUL, a name    500 apiFault instead of that response; the
+    that is not a token, a non-latin-1 value    log names the header and the request id
+    HEAD, 1xx, 204 or 304 with a body           the body is dropped (and the framing
+                                                headers of 1xx/204)
+    ==========================================  =========================================
+    """
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        problem = url_problem(environ)
+        if problem is not None:
+            return self.refuse(environ, start_response, problem)
+        exchange = _Exchange(environ, start_response)
+        body = self.app(environ, exchange.start_response)
+        return exchange.finish(body)
+
+    def refuse(self, environ: dict, start_response: Callable, message: str) -> Iterable[bytes]:
+        """The 400 for a URL no app should see (logged: no access log line will be)."""
+        request_id = new_request_id()
+        _log(logging.INFO, request_id, "refused: %s", message, environ)
+        fault = fault_response(400, message, [(REQUEST_ID_HEADER, request_id)])
+        return fault(environ, start_response)
+
+
+class _Exchange:
+    """One response on its way out: checks what the app starts, trims bodyless answers."""
+
+    __slots__ = ("environ", "server_start_response", "problem", "headers", "bodyless", "started")
+
+    def __init__(self, environ: dict, server_start_response: Callable) -> None:
+        self.environ = environ
+        self.server_start_response = server_start_response
+        self.problem: str | None = None
+        self.headers: list = []
+        self.bodyless = False
+        self.started = False
+
+    def start_response(self, status: str, headers: list, exc_info: object = None) -> Callable:
+        self.started = True
+        self.problem = header_problem(status, headers)
+        if self.problem is not None:
+            self.headers = headers
+            return _refused_write
+        code = int(status[:3])
+        self.bodyless = (
+            code in (204, 304) or code < 200 or self.environ["REQUEST_METHOD"] == "HEAD"
+        )
+        if code == 204 or code < 200:  # RFC 9110 8.6: no Content-Length on these
+            headers = [h for h in headers if h[0].lower() not in _NO_BODY_HEADERS]
+        write = self.server_start_response(status, headers, exc_info)
+        return _ignored_write if self.bodyless else write
+
+    def finish(self, body: Iterable[bytes]) -> Iterable[bytes]:
+        if not self.started:  # a lazy app calls start_response with its first chunk
+            body = _Primed(body)
+        if self.problem is not None:
+            _close(body)
+            return self.server_error()
+        if self.bodyless:
+            _close(body)
+            return []
+        return body
+
+    def server_error(self) -> Iterable[bytes]:
+        """The 500 that replaces a response the server cannot write (the app's id kept)."""
+        ids = [
+            v
+            for k, v in self.headers
+            if isinstance(k, str) and k.lower() == REQUEST_ID_HEADER and isinstance(v, str)
+        ]
+        request_id = ids[0] if ids and _FIELD_VALUE.match(ids[0]) else new_request_id()
+        _log(logging.ERROR, request_id, "response refused: %s", self.problem, self.environ)
+        fault = fault_response(500, GENERIC_500, [(REQUEST_ID_HEADER, request_id)])
+        return fault(self.environ, self.server_start_response)
+
+
+class _Primed:
+    """A body whose first chunk is pulled at once, so its start_response has been called."""
+
+    __slots__ = ("body", "iterator", "first")
+
+    def __init__(self, body: Iterable[bytes]) -> None:
+        self.body = body
+        self.iterator = iter(body)
+        self.first = next(self.iterator, None)
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.first is not None:
+            yield self.first
+        yield from self.iterator
+
+    def close(self) -> None:
+        _close(self.body)
+
+
+def _close(body: Iterable[bytes]) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+def _refused_write(data: bytes) -> None:
+    raise ValueError("the response's headers were refused; write() is not available")
+
+
+def _ignored_write(data: bytes) -> None:
+    """write() of a response that has no body: the data is dropped."""
+
+
+def _log(level: int, request_id: str, message: str, detail: str, environ: dict) -> None:
+    """One line naming the request, with its id also in the record (``%(request_id)s``)."""
+    token = current_request_id.set(request_id)
+    try:
+        LOG.log(
+            level,
+            "%s %s " + message + " (request %s)",
+            _printable(environ.get("REQUEST_METHOD", "")),
+            _printable(environ.get("PATH_INFO", "")),
+            detail,
+            request_id,
+        )
+    finally:
+        current_request_id.reset(token)
+
+
+def _printable(text: str) -> str:
+    """A path or method for a log line: every byte that is not plain ASCII %-escaped."""
+    return quote(text.encode("latin-1", "replace"), safe="/:?=&;,+@!$'()*~")
