@@ -14,6 +14,7 @@ from webob.dec import wsgify
 
 from stackapi.faults import fault_response
 from stackapi.request import Request
+from stackapi.route_index import RouteIndex
 
 #: The methods the 405 ``Allow`` header is computed from.
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -52,8 +53,10 @@ class Router:
                     "pass an object such as stackapi.Resource(MyController())"
                 )
         self.mapper = mapper
+        # RouteIndex: the same match as mapper.routematch without trying every
+        # route's regexp per request (see stackapi/route_index.py).
         self._routes_app = routes.middleware.RoutesMiddleware(
-            self._dispatch, mapper, use_method_override=False, singleton=False
+            self._dispatch, RouteIndex(mapper), use_method_override=False, singleton=False
         )
 
     @classmethod
