@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import webob
 import webob.exc
-from webob.dec import wsgify
 
 from stackapi.faults import fault_from_exception
 from stackapi.options import Option, apply_options, parse_options
@@ -78,19 +77,23 @@ class Middleware:
     def process_response(self, response: webob.Response) -> webob.Response:
         return response
 
-    @wsgify(RequestClass=Request)
-    def __call__(self, req: Request) -> Any:
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        # Plain WSGI with one Request: webob.dec.wsgify would also build a spare
+        # Response and wrap start_response for its cookies, on every request.
+        req = Request(environ)
         try:
             result = self.process_request(req)
         except webob.exc.HTTPException as exc:
-            return fault_from_exception(exc)
+            return fault_from_exception(exc)(environ, start_response)
         if result is not None:
             # A plain WSGI app is run as is; responses, faults, dicts... are rendered.
-            return (
-                render(result)
-                if isinstance(result, webob.Response) or not callable(result)
-                else result
-            )
+            if isinstance(result, webob.Response) or not callable(result):
+                result = render(result)
+            return result(environ, start_response)
         if not self._sees_response:
-            return self.application
-        return self.process_response(req.get_response(self.application))
+            return self.application(environ, start_response)
+        try:
+            response = self.process_response(req.get_response(self.application))
+        except webob.exc.HTTPException as exc:
+            response = exc
+        return response(environ, start_response)
