@@ -36,10 +36,11 @@ class URLMap:
             ((host, prefix, app) for host, prefix, app in entries),
             key=lambda e: (-len(e[1]), e[0] is None),
         )
+        self._any_host = any(host for host, _, _ in self.entries)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        host = _request_host(environ) if any(h for h, _, _ in self.entries) else None
+        host = _request_host(environ) if self._any_host else None
         for entry_host, prefix, app in self.entries:
             if entry_host is not None and not _host_matches(entry_host, host, environ):
                 continue
