@@ -10,6 +10,7 @@ gunicorn``).  Not part of CI.  Method and figures: docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -141,7 +142,20 @@ def test_throughput(servers: list[Server], profile: Profile, client_cpus) -> dic
             for server in servers:
                 report = measure_wrk(server, "/v1/ping", connections, profile.seconds, client_cpus)
                 runs[server.name][connections].append(report)
-    return {name: {c: summarize_wrk(r) for c, r in by_c.items()} for name, by_c in runs.items()}
+    result = {name: {c: summarize_wrk(r) for c, r in by_c.items()} for name, by_c in runs.items()}
+    for by_c in result.values():
+        for connections, summary in by_c.items():
+            bare = runs["bare"][connections]
+            summary["rps_ratio"] = paired_ratio(summary["runs"], bare, "rps")
+            summary["cpu_ratio"] = paired_ratio(summary["runs"], bare, "cpu_us_per_req")
+    return result
+
+
+def paired_ratio(reports: list[dict], bare: list[dict], key: str) -> float:
+    """Median of run i's value over bare's run i: each pair ran back to back, so both
+    saw the same load from the rest of the machine."""
+    pairs = [r[key] / b[key] for r, b in zip(reports, bare, strict=True) if r[key] and b[key]]
+    return median(pairs)
 
 
 def summarize_wrk(reports: list[dict]) -> dict:
@@ -157,6 +171,59 @@ def summarize_wrk(reports: list[dict]) -> dict:
         "errors": sum(r["errors"] for r in reports),
         "runs": reports,
     }
+
+
+def test_in_process(ini: Path, seconds: float) -> dict:
+    """The stack's cost per request without any server: the app of the bench ini called
+    directly with one GET /v1/ping environ (best of 5 runs; the steadiest figure)."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/v1/ping",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1",
+        **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in bench_load.HEADERS.items()},
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+    }
+    apps = {"bare": bench_apps.bare_app, "stack": stackapi.loadapp(str(ini))}
+    return {name: {"us_per_req": time_wsgi(app, environ, seconds)} for name, app in apps.items()}
+
+
+def time_wsgi(app, environ: dict, seconds: float) -> float:
+    """Best of 5 timed loops of ``app(environ)``, each about ``seconds / 5`` long."""
+
+    def start_response(status, headers, exc_info=None):
+        assert status.startswith("200"), status
+
+    def one() -> None:
+        body = app({**environ, "wsgi.input": io.BytesIO(b"")}, start_response)
+        for _ in body:
+            pass
+        if hasattr(body, "close"):
+            body.close()
+
+    start, count = time.perf_counter(), 0
+    while time.perf_counter() - start < 0.2:  # warm-up, and a loop size to time
+        one()
+        count += 1
+    loop = max(100, int(count * seconds / 5 / 0.2))
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(loop):
+            one()
+        best = min(best, (time.perf_counter() - start) / loop)
+    return best * 1e6
 
 
 def test_bursts(servers: list[Server], profile: Profile) -> tuple[dict, dict, dict]:
@@ -304,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         ini = bench_servers.write_stack_ini(workdir)
         if "1" in tests:
+            results["in_process"] = test_in_process(ini, min(profile.seconds, 5))
             servers = start_servers(names, ini, workdir, cpus)
             try:
                 results["throughput"] = test_throughput(servers, profile, client_cpus)

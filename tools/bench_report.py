@@ -19,27 +19,27 @@ def _ratio(value: float | None, base: float | None) -> str:
     return f" ({value / base:.2f}x)"
 
 
+def _paired(ratio: float) -> str:
+    return f" ({ratio:.2f}x)" if ratio == ratio else ""
+
+
 def _row(label: str, cells: dict[str, str]) -> list[str]:
     return [label] + [cells.get(name, "-") for name in COLUMNS]
 
 
 def throughput_rows(throughput: dict) -> list[list[str]]:
     rows = []
-    bare = throughput.get("bare", {})
     for connections in sorted(next(iter(throughput.values()))):
-        base = bare.get(connections, {})
         cells_rps, cells_lat, cells_cpu = {}, {}, {}
         for name, by_c in throughput.items():
             m = by_c[connections]
             errors = f" err={m['errors']}" if m["errors"] else ""
             cells_rps[name] = (
-                f"{m['rps']:.0f}{_ratio(m['rps'], base.get('rps'))}"
-                f" ±{m['rps_spread_pct']:.0f}%{errors}"
+                f"{m['rps']:.0f}{_paired(m['rps_ratio'])} ±{m['rps_spread_pct']:.0f}%{errors}"
             )
             cells_lat[name] = f"{m['p50_ms']:.2f} / {m['p99_ms']:.2f}"
-            cpu = m["cpu_us_per_req"]
             cells_cpu[name] = (
-                f"{cpu:.0f}{_ratio(cpu, base.get('cpu_us_per_req'))} ±{m['cpu_spread_pct']:.0f}%"
+                f"{m['cpu_us_per_req']:.0f}{_paired(m['cpu_ratio'])} ±{m['cpu_spread_pct']:.0f}%"
             )
         rows += [
             _row(f"1. req/s, c={connections}", cells_rps),
@@ -47,6 +47,11 @@ def throughput_rows(throughput: dict) -> list[list[str]]:
             _row(f"   server CPU us/req, c={connections}", cells_cpu),
         ]
     return rows
+
+
+def in_process_rows(in_process: dict) -> list[list[str]]:
+    cells = {name: f"{m['us_per_req']:.1f}" for name, m in in_process.items()}
+    return [_row("0. in-process us/req (no server)", cells)]
 
 
 def burst_rows(label: str, bursts: dict) -> list[list[str]]:
@@ -90,7 +95,7 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
     checks = []
     throughput = results.get("throughput")
     if throughput and "bare" in throughput and "stack" in throughput:
-        ratio = throughput["stack"][50]["rps"] / throughput["bare"][50]["rps"]
+        ratio = throughput["stack"][50]["rps_ratio"]
         checks.append(("stack req/s at c=50 >= 0.70x bare", f"{ratio:.2f}x", ratio >= 0.70))
     sleep = results.get("sleep")
     if sleep and "bare" in sleep and "stack" in sleep:
@@ -121,6 +126,8 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
 
 def format_table(results: dict, counts: tuple[int, ...]) -> str:
     rows = [["test", *(HEADINGS[name] for name in COLUMNS)]]
+    if "in_process" in results:
+        rows += in_process_rows(results["in_process"])
     if "throughput" in results:
         rows += throughput_rows(results["throughput"])
     if "sleep" in results:
