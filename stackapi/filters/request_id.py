@@ -106,7 +106,7 @@ class RequestIdMiddleware(Middleware):
         previous = current_request_id.get()
         current_request_id.set(request_id)
         try:
-            body = self.application(environ, start_response_with_id)
+            body = self.next_app(environ, start_response_with_id)
         except BaseException:
             current_request_id.set(previous)
             raise

@@ -119,7 +119,7 @@ class SizeLimitMiddleware(Middleware):
                 return self.refuse(environ, start_response)
         elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             environ["wsgi.input"] = LimitedInput(environ["wsgi.input"], self.max_request_body_size)
-        return self.application(environ, start_response)
+        return self.next_app(environ, start_response)
 
     def refuse(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """The 413 fault for a declared length over the limit."""
