@@ -258,3 +258,11 @@ def test_router_does_not_try_every_route():
     assert router.get("/r500/items/7").json["match"]["id"] == "7"
     with pytest.raises(re.error):  # plain Routes would have tried it
         mapper.routematch("/r999/items/42", {"REQUEST_METHOD": "GET"})
+
+
+def test_environ_reads_the_mappers_and_deleting_it_is_harmless():
+    mapper = routes.Mapper()
+    index = RouteIndex(mapper)
+    assert index.environ is mapper.environ
+    del index.environ  # what RoutesMiddleware does after each request
+    del index.environ
