@@ -46,7 +46,7 @@ class Profile:
 
 
 PROFILES = {
-    "full": Profile(runs=3, seconds=10, burst_runs=3, connections=10_000),
+    "full": Profile(runs=5, seconds=5, burst_runs=3, connections=10_000),
     "quick": Profile(runs=3, seconds=1, burst_runs=1, connections=10_000),
 }
 
