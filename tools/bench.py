@@ -319,6 +319,7 @@ def machine_info(args: argparse.Namespace, profile: Profile, pinned: bool, fd_li
     ).stdout.split(" [")[0]
     return {
         "commit": commit,
+        "stackapi": str(Path(stackapi.__file__).parent),  # PYTHONPATH can point elsewhere
         "quick": args.quick,
         "profile": asdict(profile),
         "cpus": os.cpu_count(),
@@ -391,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     print(bench_report.format_table(results, ROUTE_COUNTS))
     meta = results["meta"]
     print(
-        f"\ncommit {meta['commit']}, {meta['cpus']} CPUs, pinned={meta['pinned']},"
+        f"\nstackapi from {meta['stackapi']} (repo at {meta['commit']}),"
+        f" {meta['cpus']} CPUs, pinned={meta['pinned']},"
         f" load average {meta['loadavg_start'][0]:.2f} -> {meta['loadavg_end'][0]:.2f};"
         " ±: spread (max-min)/median of the runs"
     )
