@@ -1,8 +1,8 @@
-"""``stackapi-server``: flags, logging, load the ini, serve.
+"""``stackapi-server``: flags, logging, load the ini, serve (or ``--check`` it).
 
 ``main(argv) -> exit code``.  Every expected failure is one line on stderr and
-exit code 1; eventlet is imported (through :mod:`stackapi.server`) only once
-the command is about to serve, and the stdlib is patched before the app loads.
+exit code 1.  eventlet is imported (through :mod:`stackapi.server`) only once the
+command is about to serve, and the stdlib is patched before the app loads.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 import warnings
+from collections.abc import Callable
 
 from stackapi.errors import StackapiError
 from stackapi.loader import check_file, configure_logging, loadapp, read_server_section
@@ -25,12 +26,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Serve the WSGI app of a PasteDeploy ini on an eventlet GreenPool.",
-        epilog="Server options come from the ini's [server:main] section; flags override it.",
+        epilog=(
+            "Server options come from the ini's [server:main] section; flags override it. "
+            "Signals: TERM/INT drain and exit 0 (a second one exits at once), "
+            "HUP reloads the ini and the app."
+        ),
     )
     parser.add_argument("--config", required=True, metavar="PATH", help="the paste ini")
     parser.add_argument("--name", default="main", help="the app to load (default: main)")
     parser.add_argument(
-        "--check", action="store_true", help="load everything, print the resolved tree and exit"
+        "--check",
+        action="store_true",
+        help="load everything, print the resolved tree (prefixes, pipelines, filters, apps, "
+        "routes) and exit",
     )
     for option in SERVER_OPTIONS:
         # default None = "not given", so that the ini's value stands.
@@ -55,25 +63,58 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def print_tree(text: str) -> int:
+    """Print ``--check``'s tree; a reader that stops early (``| head``) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes stdout at exit.
+        sys.stdout = None  # type: ignore[assignment]
+    return 0
+
+
+def read_settings(args: argparse.Namespace) -> ServerSettings:
+    """``[server:main]`` of ``--config``, overridden by the flags given (read again on SIGHUP)."""
+    flags = {option.name: getattr(args, option.name) for option in SERVER_OPTIONS}
+    return ServerSettings.from_sources(read_server_section(args.config), flags, args.config)
+
+
 def run(args: argparse.Namespace) -> int:
     check_file(args.config)
-    flags = {option.name: getattr(args, option.name) for option in SERVER_OPTIONS}
-    settings = ServerSettings.from_sources(read_server_section(args.config), flags, args.config)
+    settings = read_settings(args)
     if not configure_logging(args.config):
         logging.basicConfig(level=logging.INFO, format=DEFAULT_LOG_FORMAT, stream=sys.stderr)
     if args.check:
-        loadapp(args.config, args.name)
-        print(f"{args.config}: OK")
-        return 0
+        from stackapi.check import render_tree
+
+        return print_tree(render_tree(args.config, args.name, settings))
     # eventlet enters the process here, and only here.  Its import-time notice
     # (bugfix-only mode) is for developers choosing a library, not for operators.
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     from stackapi import server
 
+    def load_app() -> Callable:
+        return loadapp(args.config, args.name)
+
+    if settings.workers > 1:
+        from stackapi.workers import Arbiter
+
+        sock = server.listen(settings)  # bound once, before any fork
+        try:
+            return Arbiter(sock, settings, load_app, lambda: read_settings(args)).run()
+        finally:
+            server.close_listener(sock, settings)
+
+    def reload() -> tuple[Callable, ServerSettings]:
+        new_settings = read_settings(args)
+        return load_app(), new_settings
+
     server.patch()
-    app = loadapp(args.config, args.name)
     sock = server.listen(settings)
-    return server.serve(app, sock, settings)
+    try:
+        return server.Server(sock, settings, reload=reload).serve(load_app())
+    finally:
+        server.close_listener(sock, settings)
 
 
 if __name__ == "__main__":  # pragma: no cover

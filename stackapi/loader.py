@@ -266,6 +266,9 @@ def _describe(context: Any) -> str:
     if context.distribution is not None and context.entry_point_name:
         return f"egg:{context.distribution.metadata['Name']}#{context.entry_point_name}"
     factory = context.object
+    owner = getattr(factory, "__self__", None)
+    if isinstance(owner, type):  # a classmethod such as Middleware.factory, bound to a subclass
+        return f"{owner.__module__}:{owner.__qualname__}.{factory.__name__}"
     return f"{getattr(factory, '__module__', '?')}:{getattr(factory, '__qualname__', factory)}"
 
 

@@ -19,6 +19,8 @@ from webob.dec import wsgify
 
 from stackapi.controller import ResponseObject
 from stackapi.faults import fault_from_exception
+from stackapi.microversion import ENVIRON_KEY as API_VERSION_KEY
+from stackapi.microversion import Microversions, resolve
 from stackapi.request import Request
 
 #: Route actions that never take a body, and those that always need one.
@@ -55,7 +57,9 @@ def render(result: Any, code: int | None = None) -> webob.Response:
         headers = result.headers
         result = result.obj
     if result is None:
-        resp = webob.Response(status=code or 204, body=b"", content_type=None, charset=None)
+        resp = webob.Response(status=code or 204, body=b"", charset=None)
+        if "Content-Type" in resp.headers:  # webob adds text/html even when asked for none
+            del resp.headers["Content-Type"]
     elif isinstance(result, (dict, list)):
         resp = webob.Response(
             status=code or 200,
@@ -93,10 +97,31 @@ class Resource:
     ``Content-Type`` must be ``application/json`` (or ``*/*+json``; parameters
     allowed, charset utf-8 only) or absent -> else 415; malformed JSON,
     NaN/Infinity, duplicate keys, numbers beyond 64 bits -> 400.
+
+    ``microversions=``: negotiate ``OpenStack-API-Version`` here, for a
+    Resource whose Router does not (see :class:`~stackapi.microversion.Microversions`).
+    A method made with ``@api_version`` that has no variant for the request's
+    version answers 404.  Extensions (:class:`~stackapi.extensions.Extension`,
+    attached by the Router) add actions and run after the method succeeded.
     """
 
-    def __init__(self, controller: Any) -> None:
+    def __init__(self, controller: Any, *, microversions: Microversions | None = None) -> None:
         self.controller = controller
+        self.microversions = microversions
+        self.extensions: list[Any] = []
+        self.extension_actions: dict[str, Any] = {}
+
+    def register_extension(self, extension: Any) -> None:
+        """Add an Extension's actions and ``@extends`` hooks (TypeError on a taken action)."""
+        own = getattr(self.controller, "wsgi_actions", {})
+        for name, attr in extension.wsgi_actions.items():
+            if name in own or name in self.extension_actions:
+                owner = type(self.controller).__name__ if name in own else "another extension"
+                raise TypeError(
+                    f"{type(extension).__name__}: action {name!r} is already {owner}'s"
+                )
+            self.extension_actions[name] = getattr(extension, attr)
+        self.extensions.append(extension)
 
     def method_for(self, action: str | None) -> Any:
         """The controller method a route's ``action`` names, or None.
@@ -112,7 +137,8 @@ class Resource:
     def handles(self, action: str | None) -> bool:
         """Whether a route with this ``action`` reaches a method (the Router asks)."""
         return self.method_for(action) is not None or (
-            action == "action" and bool(getattr(self.controller, "wsgi_actions", None))
+            action == "action"
+            and bool(getattr(self.controller, "wsgi_actions", None) or self.extension_actions)
         )
 
     def action_method(self, body: dict) -> Any:
@@ -123,24 +149,54 @@ class Resource:
             )
         name, value = next(iter(body.items()))
         method_name = getattr(self.controller, "wsgi_actions", {}).get(name)
-        if method_name is None:
+        method = getattr(self.controller, method_name) if method_name else None
+        method = method or self.extension_actions.get(name)
+        if method is None:
             raise webob.exc.HTTPBadRequest(explanation=f"There is no such action: {name}")
         if value is not None and not isinstance(value, dict):
             raise webob.exc.HTTPBadRequest(
                 explanation=f"The body of action {name} must be a JSON object or null."
             )
-        return getattr(self.controller, method_name)
+        return method
 
     @wsgify(RequestClass=Request)
     def __call__(self, req: Request) -> webob.Response:
+        if self.microversions is not None and API_VERSION_KEY not in req.environ:
+            return self.microversions.respond(req, lambda: self.respond(req))
+        return self.respond(req)
+
+    def respond(self, req: Request) -> webob.Response:
+        """Call the method for ``req`` and render its result (faults included)."""
         try:
-            method, args = self._resolve(req)
-            return render(method(req, **args), getattr(method, "wsgi_code", None))
+            method, args, hook_key = self._resolve(req)
+            chosen = resolve(method, req)
+            if chosen is None:  # @api_version: no variant for this version (nova: 404)
+                raise webob.exc.HTTPNotFound(explanation="The resource could not be found.")
+            code = getattr(chosen, "wsgi_code", None) or getattr(method, "wsgi_code", None)
+            result = chosen(req, **args)
+            if self.extensions and not isinstance(result, webob.Response):
+                result = self._extend(req, hook_key, result, args)
+            return render(result, code)
         except webob.exc.HTTPException as exc:
             return fault_from_exception(exc)
 
-    def _resolve(self, req: Request) -> tuple[Any, dict]:
-        """The method to call and its keyword arguments (route args + body)."""
+    def _extend(self, req: Request, key: str, result: Any, args: dict) -> Any:
+        """Run the extensions' ``@extends`` hooks for ``key`` on the method's result."""
+        if isinstance(result, webob.exc.HTTPException):
+            return result
+        resp_obj = result if isinstance(result, ResponseObject) else ResponseObject(result)
+        for extension in self.extensions:
+            for hook in extension.hooks_for(key):
+                chosen = resolve(hook, req)
+                if chosen is None:  # not for this version: skipped, as nova does
+                    continue
+                replaced = chosen(req, resp_obj, **args)
+                if replaced is not None:
+                    return replaced
+        return resp_obj
+
+    def _resolve(self, req: Request) -> tuple[Any, dict, str]:
+        """The method to call, its keyword arguments (route args + body), its hook key."""
         args = dict(req.urlvars)
         action = args.get("action")
         for key in _ROUTING_KEYS:
@@ -149,14 +205,14 @@ class Resource:
         method = self.method_for(action)
         if method is None and self.handles(action):  # POST .../action
             args["body"] = parse_json_body(req, required=True)
-            return self.action_method(args["body"]), args
+            return self.action_method(args["body"]), args, "action:" + next(iter(args["body"]))
         if method is None:
             raise webob.exc.HTTPNotFound()
         if action in _BODY_REQUIRED:
             args["body"] = parse_json_body(req, required=True)
         elif action not in _NO_BODY and has_body(req):
             args["body"] = parse_json_body(req, required=False)
-        return method, args
+        return method, args, str(action)
 
 
 def _decode_path_args(args: dict, route: Any) -> dict:

@@ -6,15 +6,21 @@ a ``?_method=`` or a form field never changes the request method.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import routes
 import routes.middleware
 from webob.dec import wsgify
 
+from stackapi.errors import ConfigError
 from stackapi.faults import fault_response
+from stackapi.microversion import Microversions, VersionedMethod
+from stackapi.policy import ENVIRON_KEY as POLICY_KEY
+from stackapi.policy import Policy
 from stackapi.request import Request
 from stackapi.route_index import RouteIndex
+from stackapi.versions import VersionDocument, VersionInfo
 
 #: The methods the 405 ``Allow`` header is computed from.
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -42,17 +48,46 @@ class Router:
     match.  ``HEAD`` is served by the ``GET`` route.  A route whose Resource has
     no method for its action counts as absent (``POST /flavors`` on a read-only
     controller is a 405, not a 500).
+
+    Keyword options, each off unless given (docs/api.md has the guide):
+
+    ``microversions``  a :class:`~stackapi.microversion.Microversions`: every
+                       request's ``OpenStack-API-Version`` is negotiated here
+                       (``req.api_version``) and echoed on the response.
+    ``version``        a :class:`~stackapi.versions.VersionInfo`: ``GET /`` of
+                       this Router answers the version document (unless the
+                       mapper routes ``/`` itself); its microversions are the
+                       default of ``microversions``.
+    ``policy``         a :class:`~stackapi.policy.Policy` for
+                       ``stackapi.policy.enforce(req, ...)`` and ``@authorize``.
+    ``extensions``     :class:`~stackapi.extensions.Extension` objects, each
+                       attached to the Resource of the collection it names.
     """
 
-    def __init__(self, mapper: routes.Mapper) -> None:
+    def __init__(
+        self,
+        mapper: routes.Mapper,
+        *,
+        microversions: Microversions | None = None,
+        version: VersionInfo | None = None,
+        policy: Policy | None = None,
+        extensions: Iterable[Any] = (),
+    ) -> None:
+        if microversions is None and version is not None:
+            microversions = version.microversions
+        if version is not None and not any(r.routepath in ("", "/") for r in mapper.matchlist):
+            document = VersionDocument(version, microversions)
+            mapper.connect("/", controller=document, conditions={"method": ["GET"]})
         for route in mapper.matchlist:
-            target = route.defaults.get("controller")
-            if target is not None and not callable(target):
-                raise TypeError(
-                    f"route {route.routepath!r}: controller={target!r} is not a WSGI app; "
-                    "pass an object such as stackapi.Resource(MyController())"
-                )
+            _check_target(route, microversions)
+        for extension in extensions:
+            resource = _resource_named(mapper, extension.collection)
+            if microversions is None and resource.microversions is None:
+                _refuse_versioned(extension)
+            resource.register_extension(extension)
         self.mapper = mapper
+        self.microversions = microversions
+        self.policy = policy
         # RouteIndex: the same match as mapper.routematch without trying every
         # route's regexp per request (see stackapi/route_index.py).
         self._routes_app = routes.middleware.RoutesMiddleware(
@@ -68,7 +103,11 @@ class Router:
     def __call__(self, req: Request) -> Any:
         if not req.environ.get("PATH_INFO"):
             req.environ["PATH_INFO"] = "/"  # the prefix itself, as urlmap leaves it
-        return self._routes_app
+        if self.policy is not None:
+            req.environ[POLICY_KEY] = self.policy
+        if self.microversions is None:
+            return self._routes_app
+        return self.microversions.respond(req, lambda: req.get_response(self._routes_app))
 
     @wsgify(RequestClass=Request)
     def _dispatch(self, req: Request) -> Any:
@@ -100,6 +139,49 @@ class Router:
         if "GET" in allowed:
             allowed.insert(allowed.index("GET") + 1, "HEAD")
         return allowed
+
+
+def _check_target(route: Any, microversions: Microversions | None) -> None:
+    """A route leads to a WSGI app; versioned controllers have microversions somewhere."""
+    target = route.defaults.get("controller")
+    if target is None:
+        return
+    if not callable(target):
+        raise TypeError(
+            f"route {route.routepath!r}: controller={target!r} is not a WSGI app; "
+            "pass an object such as stackapi.Resource(MyController())"
+        )
+    controller = getattr(target, "controller", None)
+    if microversions is None and getattr(target, "microversions", None) is None:
+        _refuse_versioned(controller)
+
+
+def _refuse_versioned(obj: Any) -> None:
+    """TypeError if ``obj`` (a controller or an extension) has ``@api_version`` methods."""
+    for klass in type(obj).__mro__ if obj is not None else ():
+        for name, value in vars(klass).items():
+            if isinstance(value, VersionedMethod):
+                raise TypeError(
+                    f"{klass.__qualname__}.{name} uses @api_version: pass "
+                    "microversions= to the Router (or its Resource)"
+                )
+
+
+def _resource_named(mapper: routes.Mapper, collection: str) -> Any:
+    """The Resource behind the route Routes named ``collection`` (ConfigError if none)."""
+    for route in mapper.matchlist:
+        if route.name == collection and hasattr(route.defaults.get("controller"), "controller"):
+            return route.defaults["controller"]
+    names = sorted(
+        r.name
+        for r in mapper.matchlist
+        if r.name and r.defaults.get("action") == "index" and not r.name.startswith("formatted_")
+    )
+    raise ConfigError(
+        f"an extension extends {collection!r}, but no collection has that name "
+        f"(known: {', '.join(names) or 'none'})",
+        key="extensions",
+    )
 
 
 def _reaches(match: dict | None) -> bool:

@@ -32,6 +32,14 @@ def _optional_path(value: str) -> str | None:
     return as_str(value) or None
 
 
+def _header_line(value: str) -> int:
+    length = as_positive_int(value)
+    # The stdlib header parser eventlet uses refuses lines over 64 KiB on its own.
+    if length > 65536:
+        raise ValueError("expected at most 65536 (the HTTP parser's own cap)")
+    return length
+
+
 SERVER_OPTIONS: tuple[Option, ...] = (
     # Loopback by default: exposing the API is a decision the operator writes down.
     Option("host", as_str, "127.0.0.1", "address to bind (IPv4, IPv6 literal or name)"),
@@ -53,15 +61,18 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         "keepalive_timeout",
         as_non_negative_float,
         30.0,
-        "seconds an idle keep-alive connection is kept open",
+        "seconds an idle keep-alive connection is kept open (0 = close after each response)",
     ),
-    Option("max_header_line", as_positive_int, 16384, "longest request header line, bytes"),
-    Option("max_url_length", as_positive_int, 8192, "longest request line, bytes (414 beyond)"),
+    # nova's max_header_line default; Keystone tokens with many roles exceed eventlet's 8192.
+    Option(
+        "max_header_line", _header_line, 16384, "longest request header line, bytes (400 beyond)"
+    ),
+    Option("max_url_length", as_positive_int, 8192, "longest request URL, bytes (414 beyond)"),
     Option(
         "graceful_shutdown_timeout",
         as_non_negative_float,
         60.0,
-        "seconds requests in flight may take to finish after SIGTERM",
+        "seconds requests in flight may take to finish after SIGTERM (0 = no limit)",
     ),
     Option("cert_file", _optional_path, None, "TLS certificate (PEM); enables HTTPS"),
     Option("key_file", _optional_path, None, "TLS private key (PEM)"),
@@ -69,6 +80,10 @@ SERVER_OPTIONS: tuple[Option, ...] = (
 )
 
 DEFAULTS = {option.name: option.default for option in SERVER_OPTIONS}
+
+#: Options that only a restart applies: they decide the listening socket, which
+#: a reload (SIGHUP) keeps.  Everything else applies to the next requests.
+RESTART_ONLY = ("host", "port", "unix_socket", "backlog")
 
 
 class ServerSettings:
@@ -134,6 +149,10 @@ class ServerSettings:
                 section="server:main",
                 key="cert_file" if not self.cert_file else "key_file",
             )
+
+    def restart_only_changes(self, new: ServerSettings) -> list[str]:
+        """The names of :data:`RESTART_ONLY` options whose value differs in ``new``."""
+        return [name for name in RESTART_ONLY if getattr(self, name) != getattr(new, name)]
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in DEFAULTS}

@@ -93,10 +93,11 @@ class ServerProcess:
     def wait_listening(self, timeout: float = STARTUP_TIMEOUT) -> ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            match = re.search(r"listening on (http://\S+)", self.log_text())
+            match = re.search(r"listening on ((?:https?://|unix:)\S+)", self.log_text())
             if match:
                 self.url = match.group(1)
-                self.port = int(self.url.rsplit(":", 1)[1])
+                if not self.url.startswith("unix:"):
+                    self.port = int(self.url.rsplit(":", 1)[1])
                 return self
             if self.proc.poll() is not None:
                 raise AssertionError(
@@ -114,6 +115,30 @@ class ServerProcess:
                 return match
             time.sleep(0.05)
         raise AssertionError(f"{pattern!r} not in the log after {timeout}s:\n{self.log_text()}")
+
+    def count_log(self, pattern: str) -> int:
+        return len(re.findall(pattern, self.log_text()))
+
+    def wait_log_count(self, pattern: str, count: int, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Wait (bounded) until ``pattern`` occurs at least ``count`` times in the log."""
+        deadline = time.monotonic() + timeout
+        while self.count_log(pattern) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{pattern!r} < {count} times after {timeout}s:\n{self.log_text()}"
+                )
+            time.sleep(0.05)
+
+    def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int:
+        """Wait for the exit code without sending anything; kill and fail if it hangs."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            message = f"server still running after {timeout}s:\n{self.log_text()}"
+            raise AssertionError(message) from None
+        self._log.close()
+        return self.proc.returncode
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int:
         """Send ``sig`` and wait for the exit code; kill and fail if it hangs."""

@@ -2,7 +2,8 @@
 
 The response headers, the access log line the server writes, and the request
 id that ties them together (in the line and in the log record's
-``[%(request_id)s]`` field).
+``[%(request_id)s]`` field).  The ini is the shipped one, copied into tmp_path
+(so that its SQLite file lands there).
 """
 
 import json
@@ -11,9 +12,9 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import DEMO_INI
+from demo_config import demo_ini
 
-API_PATH = "/v1/widgets"  # a collection of the demo API, served behind noauth
+API_PATH = "/v2.1/servers"  # a collection of the demo API, served behind noauth
 UI_ORIGIN = "http://localhost:8080"  # the demo's cors allowed_origin
 TIMEOUT = 30
 
@@ -36,8 +37,8 @@ def access_line(server, request_id):
 
 
 @pytest.mark.slow
-def test_one_request_story(run_server):
-    server = run_server(DEMO_INI)
+def test_one_request_story(run_server, tmp_path):
+    server = run_server(demo_ini(tmp_path))
     status, headers, body = fetch(
         server.url + API_PATH + "?limit=5",
         {"X-Auth-Token": "alice:demo", "Origin": UI_ORIGIN},
@@ -50,7 +51,11 @@ def test_one_request_story(run_server):
         r"req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", request_id
     )
     assert headers["Access-Control-Allow-Origin"] == UI_ORIGIN
-    assert headers["Vary"] == "Origin"
+    assert headers["Access-Control-Expose-Headers"] == (
+        "X-OpenStack-Request-ID, Location, OpenStack-API-Version"
+    )
+    assert headers["OpenStack-API-Version"] == "compute 2.1"
+    assert headers["Vary"] == "OpenStack-API-Version, Origin"
 
     line = access_line(server, request_id)
     assert f'127.0.0.1 "GET {API_PATH}?limit=5" status: 200 len: {len(body)} time: ' in line
@@ -59,8 +64,8 @@ def test_one_request_story(run_server):
 
 
 @pytest.mark.slow
-def test_refusals_have_their_story_too(run_server):
-    server = run_server(DEMO_INI)
+def test_refusals_have_their_story_too(run_server, tmp_path):
+    server = run_server(demo_ini(tmp_path))
     status, headers, body = fetch(server.url + API_PATH)
     assert status == 401
     assert json.loads(body)["unauthorized"]["code"] == 401

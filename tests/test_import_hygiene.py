@@ -1,12 +1,17 @@
 """`import stackapi` stays free of eventlet; the console script and entry points resolve."""
 
+import ast
+import functools
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
 from conftest import server_command
+
+PACKAGE = Path(__file__).parent.parent / "stackapi"
 
 
 def run_python(code: str) -> str:
@@ -50,6 +55,46 @@ def test_app_layer_does_not_import_server_modules():
         " if m in sys.modules))"
     )
     assert out == "[]"
+
+
+def test_cli_and_check_do_not_import_eventlet():
+    out = run_python(
+        "import sys, stackapi.cli, stackapi.check, stackapi.settings, stackapi.loader\n"
+        "print(sorted(m for m in ('eventlet', 'stackapi.server', 'stackapi.protocol',"
+        " 'stackapi.workers') if m in sys.modules))"
+    )
+    assert out == "[]"
+
+
+@functools.cache
+def imports_of(path: Path) -> frozenset[str]:
+    """Every module a file imports, at any depth (lazy imports included)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return frozenset(names)
+
+
+def importers(prefix: str) -> set[str]:
+    return {
+        str(path.relative_to(PACKAGE.parent))
+        for path in PACKAGE.rglob("*.py")
+        if any(name == prefix or name.startswith(prefix + ".") for name in imports_of(path))
+    }
+
+
+def test_import_directions():
+    # Only the server modules touch eventlet; workers reach it through server.
+    assert importers("eventlet") == {"stackapi/server.py", "stackapi/protocol.py"}
+    assert importers("stackapi.protocol") == {"stackapi/server.py"}
+    assert importers("stackapi.server") == {"stackapi/cli.py", "stackapi/workers.py"}
+    assert importers("stackapi.workers") == {"stackapi/cli.py"}
+    assert importers("stackapi.cli") == {"stackapi/__main__.py"}
+    assert importers("paste.deploy") == {"stackapi/loader.py"}
 
 
 def test_console_script_runs():

@@ -98,6 +98,7 @@ def test_action_dispatches_on_the_body_key(app):
 def test_action_with_response_decorator(app):
     resp = app.post_json("/widgets/7/action", {"pause": None})
     assert resp.status_int == 202
+    assert "Content-Type" not in resp.headers  # an empty body has no type (not text/html)
     assert resp.body == b""
 
 

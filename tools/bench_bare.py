@@ -1,8 +1,8 @@
 """Server (a) of tools/bench.py: the bare WSGI function on stackapi's own eventlet server.
 
-Same ``server.listen``/``server.serve`` as ``stackapi-server``, same ``[server:main]``
-of the same ini (pool, socket timeout, keep-alive, debug=False), no framework:
-whatever the stack costs on top of this is the framework's.
+Same ``server.listen`` and ``server.Server(...).serve`` as ``stackapi-server`` (one
+process), same ``[server:main]`` of the same ini (pool, socket timeout, keep-alive,
+protocol limits, debug=False), no framework: what the stack costs on top is the framework's.
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     server.patch()
     from bench_apps import bare_app  # after patch(): its time.sleep is the green one
 
-    return server.serve(bare_app, server.listen(settings), settings)
+    sock = server.listen(settings)
+    try:
+        return server.Server(sock, settings).serve(bare_app)
+    finally:
+        server.close_listener(sock, settings)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from pathlib import Path
 TOOLS = Path(__file__).resolve().parent
 REPO = TOOLS.parent
 DEMO_INI = REPO / "etc" / "api-paste.ini"
-DEMO_PIPELINE = "pipeline:api_v1"
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
@@ -57,11 +56,22 @@ format = %(asctime)s %(levelname)s %(name)s %(message)s
 """
 
 
+def demo_pipeline(parser: configparser.RawConfigParser) -> str:
+    """The pipeline section of the demo's API: the one ``[composite:main]`` serves
+    at its longest URL prefix (``/v2.1``, say; ``/`` is the versions document)."""
+    prefixes = [key for key in parser.options("composite:main") if key.startswith("/")]
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        section = "pipeline:" + parser.get("composite:main", prefix).strip()
+        if parser.has_section(section):
+            return section
+    raise RuntimeError("[composite:main] of the demo ini leads to no [pipeline:...]")
+
+
 def demo_filters(demo_ini: Path = DEMO_INI) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """The filter names of the demo's ``[pipeline:api_v1]`` and their sections (raw)."""
+    """The filter names of the demo API's pipeline and their sections (raw)."""
     parser = configparser.RawConfigParser()
     parser.read(demo_ini)
-    names = parser.get(DEMO_PIPELINE, "pipeline").split()[:-1]
+    names = parser.get(demo_pipeline(parser), "pipeline").split()[:-1]
     return names, {name: dict(parser.items(f"filter:{name}")) for name in names}
 
 
@@ -77,10 +87,10 @@ def _server_main(demo_ini: Path = DEMO_INI) -> dict[str, str]:
 
 
 def write_stack_ini(directory: Path, demo_ini: Path = DEMO_INI) -> Path:
-    """``/v1`` -> the demo's api_v1 filters -> ``bench_apps.BenchRouter``; the demo's server."""
+    """``/v1`` -> the demo API's filters -> ``bench_apps.BenchRouter``; the demo's server."""
     names, sections = demo_filters(demo_ini)
     parts = [
-        f"# Written by tools/bench.py from the filters of [{DEMO_PIPELINE}] in {demo_ini.name}.\n",
+        f"# Written by tools/bench.py from the filters of the API pipeline in {demo_ini.name}.\n",
         _section("composite:main", {"use": "egg:stackapi#urlmap", "/v1": "api_v1"}),
         _section("pipeline:api_v1", {"pipeline": " ".join([*names, "bench_app"])}),
         *(_section(f"filter:{name}", sections[name]) for name in names),

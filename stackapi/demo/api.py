@@ -1,0 +1,125 @@
+"""The demo's wiring: the /v2.1 Router (microversions, policy, extensions) and GET /.
+
+Everything an ini section can set is in ``OPTIONS``; the microversion range,
+the version document and the default policy rules are here, in code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import routes
+import webob.exc
+
+import stackapi
+from stackapi.demo.flavors import FlavorsController
+from stackapi.demo.servers import ServersController
+from stackapi.demo.store import Store
+from stackapi.errors import ConfigError
+from stackapi.extensions import load_extensions
+from stackapi.faults import fault_from_exception
+from stackapi.microversion import Microversions
+from stackapi.options import Option, as_list, as_str, parse_options
+from stackapi.policy import Policy
+from stackapi.request import Request
+from stackapi.resource import has_body, read_body
+from stackapi.versions import VersionInfo, VersionsApp
+
+#: 2.1 the first version; 2.2 servers have a ``description``; 2.3 a server's
+#: ``flavor`` is the flavor itself, not a link (nova's 2.19 and 2.47).
+MICROVERSIONS = Microversions("compute", "2.1", "2.3")
+
+V2_1 = VersionInfo(
+    "v2.1",
+    status="CURRENT",
+    updated="2013-07-23T11:33:21Z",
+    microversions=MICROVERSIONS,
+    # The shapes follow nova's API reference, which describes them in full.
+    describedby="https://docs.openstack.org/api-ref/compute/",
+)
+
+#: The default rules; a JSON file named by ``policy_file`` replaces any of them.
+POLICY = {
+    "admin_api": "is_admin:True",
+    "admin_or_owner": "is_admin:True or project_id:%(project_id)s",
+    "compute:servers:index": "rule:admin_or_owner",
+    "compute:servers:detail": "rule:admin_or_owner",
+    "compute:servers:index:get_all_tenants": "rule:admin_api",
+    "compute:servers:create": "rule:admin_or_owner",
+    "compute:servers:show": "rule:admin_or_owner",
+    "compute:servers:update": "rule:admin_or_owner",
+    "compute:servers:delete": "rule:admin_or_owner",
+    "compute:servers:reboot": "rule:admin_or_owner",
+    "compute:servers:pause": "rule:admin_or_owner",
+    "compute:servers:unpause": "rule:admin_or_owner",
+    "compute:servers:resize": "rule:admin_or_owner",
+    "compute:servers:confirmResize": "rule:admin_or_owner",
+    "compute:servers:revertResize": "rule:admin_or_owner",
+    "compute:servers:resetState": "rule:admin_api",
+}
+
+OPTIONS = (
+    Option("db_path", as_str, "", "the SQLite file of the servers (created on first start)"),
+    Option("policy_file", as_str, "", "JSON object of rules that replace the defaults"),
+    Option("extensions", as_list, [], "module:Class of each Extension to attach"),
+    Option("min_version", as_str, "", "refuse microversions below this one"),
+    Option("max_version", as_str, "", "hold back microversions above this one"),
+)
+
+
+class ComputeRouter(stackapi.Router):
+    """``/v2.1``: servers and flavors.
+
+    ::
+
+        [app:api_v21]
+        use = egg:stackapi#demo
+        db_path = %(here)s/demo.sqlite3
+        # policy_file = %(here)s/policy.json
+        # extensions = mypackage.module:MyExtension
+        # max_version = 2.2
+    """
+
+    def __init__(self, **conf: str) -> None:
+        values = parse_options(OPTIONS, conf)
+        if not values["db_path"]:
+            raise ConfigError("set the SQLite file, e.g. %(here)s/demo.sqlite3", key="db_path")
+        self.store = Store(values["db_path"])
+        mapper = routes.Mapper()
+        mapper.resource(
+            "server",
+            "servers",
+            controller=stackapi.Resource(ServersController()),
+            collection={"detail": "GET"},
+            member={"action": "POST"},
+        )
+        mapper.resource(
+            "flavor",
+            "flavors",
+            controller=stackapi.Resource(FlavorsController()),
+            collection={"detail": "GET"},
+        )
+        super().__init__(
+            mapper,
+            version=V2_1,
+            microversions=MICROVERSIONS.narrowed(values["min_version"], values["max_version"]),
+            policy=Policy(POLICY, values["policy_file"] or None),
+            extensions=load_extensions(values["extensions"]),
+        )
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """Each request in one transaction of the Store (see ``Store.respond``)."""
+        req = Request(environ)
+        try:
+            if has_body(req):
+                read_body(req)  # before the transaction's lock: a slow upload holds nothing
+        except webob.exc.HTTPException as exc:
+            return fault_from_exception(exc)(environ, start_response)
+        routed = super().__call__  # the Router: microversions, routing, the Resource
+        return self.store.respond(req, routed)(environ, start_response)
+
+
+class ComputeVersions(VersionsApp):
+    """``GET /``: the demo's versions document; other root paths, 300 Multiple Choices."""
+
+    versions = (V2_1,)
