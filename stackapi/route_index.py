@@ -36,6 +36,17 @@ class RouteIndex:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.mapper, name)
 
+    @property
+    def environ(self) -> Any:
+        return self.mapper.environ
+
+    @environ.deleter
+    def environ(self) -> None:
+        # RoutesMiddleware clears the mapper's thread-local environ after every
+        # request, which in non-singleton mode was never set: without this no-op
+        # each request would raise and catch an AttributeError (0.6 us).
+        pass
+
     def routematch(self, url: str | None = None, environ: dict | None = None) -> Any:
         mapper = self.mapper
         if mapper.prefix or mapper.debug or mapper.always_scan:

@@ -19,6 +19,7 @@ from stackapi.microversion import Microversions, VersionedMethod
 from stackapi.policy import ENVIRON_KEY as POLICY_KEY
 from stackapi.policy import Policy
 from stackapi.request import Request
+from stackapi.route_index import RouteIndex
 from stackapi.versions import VersionDocument, VersionInfo
 
 #: The methods the 405 ``Allow`` header is computed from.
@@ -87,8 +88,10 @@ class Router:
         self.mapper = mapper
         self.microversions = microversions
         self.policy = policy
+        # RouteIndex: the same match as mapper.routematch without trying every
+        # route's regexp per request (see stackapi/route_index.py).
         self._routes_app = routes.middleware.RoutesMiddleware(
-            self._dispatch, mapper, use_method_override=False, singleton=False
+            self._dispatch, RouteIndex(mapper), use_method_override=False, singleton=False
         )
 
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any
 from stackapi.errors import ConfigError
 from stackapi.faults import fault_response
 from stackapi.filters.request_id import new_request_id
+from stackapi.middleware import direct_call
 
 WSGIApp = Callable[..., Iterable[bytes]]
 #: Options of the section that are not prefixes.
@@ -36,11 +37,13 @@ class URLMap:
             ((host, prefix, app) for host, prefix, app in entries),
             key=lambda e: (-len(e[1]), e[0] is None),
         )
+        self._any_host = any(host for host, _, _ in self.entries)
+        self._targets = [(host, prefix, direct_call(app)) for host, prefix, app in self.entries]
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        host = _request_host(environ) if any(h for h, _, _ in self.entries) else None
-        for entry_host, prefix, app in self.entries:
+        host = _request_host(environ) if self._any_host else None
+        for entry_host, prefix, app in self._targets:
             if entry_host is not None and not _host_matches(entry_host, host, environ):
                 continue
             if path == prefix or path.startswith(prefix + "/") or not prefix:

@@ -102,3 +102,30 @@ def test_options_table_refuses_bad_value():
 
     with pytest.raises(ConfigError, match=r"limit: expected an integer, got 'ten'"):
         Sized.factory({}, limit="ten")
+
+
+def test_application_replaced_in_a_subclass_is_the_one_called():
+    """``self.next_app`` (what filters call) follows ``self.application``."""
+
+    def tagged(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json"), ("X-Tag", "wrapped")])
+        return [b"{}"]
+
+    class Rewire(stackapi.Middleware):
+        def __init__(self, app, **conf):
+            super().__init__(app, **conf)
+            self.application = tagged
+
+    class Passive(stackapi.Middleware):
+        pass
+
+    app = testapp(Passive(Rewire(ok_app)))
+    assert app.get("/").headers["X-Tag"] == "wrapped"
+    assert Passive(ok_app).next_app is ok_app  # a function is called as is
+
+
+def test_filter_instances_are_called_through_their_bound_call():
+    inner = Stamp(ok_app)
+    outer = stackapi.Middleware(inner)
+    assert outer.next_app.__self__ is inner  # same call, one C frame fewer
+    assert testapp(outer).get("/").headers["X-Stamp"]

@@ -91,7 +91,7 @@ class AccessLogMiddleware(Middleware):
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if not self.logger.isEnabledFor(logging.INFO):
-            return self.application(environ, start_response)
+            return self.next_app(environ, start_response)
         exchange = _Exchange(self, environ)
 
         def start_response_logged(status, headers, exc_info=None):
@@ -100,7 +100,7 @@ class AccessLogMiddleware(Middleware):
             return exchange.counted_write
 
         try:
-            body = self.application(environ, start_response_logged)
+            body = self.next_app(environ, start_response_logged)
         except BaseException:
             exchange.status = "500"  # what the server answers to an escaped exception
             exchange.finish()

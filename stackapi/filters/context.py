@@ -61,4 +61,4 @@ class ContextMiddleware(Middleware):
             environ.get("HTTP_X_PROJECT_ID", "").strip() or None,
             parse_roles(environ.get("HTTP_X_ROLES")),
         )
-        return self.application(environ, start_response)
+        return self.next_app(environ, start_response)

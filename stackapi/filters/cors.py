@@ -95,7 +95,7 @@ class CorsMiddleware(Middleware):
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         origin = environ.get("HTTP_ORIGIN")
         if origin is None:
-            return self.application(environ, start_response)
+            return self.next_app(environ, start_response)
         method = environ["REQUEST_METHOD"]
         if method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             return self.preflight(environ, origin)(environ, start_response)
@@ -106,7 +106,7 @@ class CorsMiddleware(Middleware):
             headers.extend(added)
             return start_response(status, _vary_origin(headers), exc_info)
 
-        return self.application(environ, start_response_with_cors)
+        return self.next_app(environ, start_response_with_cors)
 
     def is_allowed(self, origin: str) -> bool:
         return self._any_origin or origin.lower() in self._origins

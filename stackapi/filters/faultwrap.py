@@ -58,7 +58,7 @@ class FaultWrapMiddleware(Middleware):
             return start_response(status, headers, exc_info)
 
         try:
-            body = self.application(environ, start_response_seen)
+            body = self.next_app(environ, start_response_seen)
         except _PASS_THROUGH:
             raise
         except BaseException as exc:

@@ -57,7 +57,7 @@ class HealthcheckMiddleware(Middleware):
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != self.path:
-            return self.application(environ, start_response)
+            return self.next_app(environ, start_response)
         return self.answer(environ["REQUEST_METHOD"])(environ, start_response)
 
     def is_disabled(self) -> bool:

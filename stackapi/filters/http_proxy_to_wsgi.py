@@ -109,7 +109,7 @@ class HttpProxyToWsgiMiddleware(Middleware):
         if self.trusted_proxies and any(name in environ for name in _HEADERS):
             if self.is_trusted(environ.get("REMOTE_ADDR")):
                 self.apply(environ)
-        return self.application(environ, start_response)
+        return self.next_app(environ, start_response)
 
     def is_trusted(self, address: str | None) -> bool:
         if not address:

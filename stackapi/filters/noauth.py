@@ -69,7 +69,7 @@ class NoAuthMiddleware(Middleware):
             roles,
             is_admin=user_id == ADMIN_ROLE or ADMIN_ROLE in roles,
         )
-        return self.application(environ, start_response)
+        return self.next_app(environ, start_response)
 
 
 def _unauthorized(message: str) -> Callable:

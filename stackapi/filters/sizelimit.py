@@ -127,7 +127,7 @@ class SizeLimitMiddleware(Middleware):
             limit = self.max_request_body_size
             environ["wsgi.input"] = LimitedInput(environ["wsgi.input"], limit)
             environ[BODY_LIMIT_KEY] = min(limit, environ.get(BODY_LIMIT_KEY, limit))
-        return self.application(environ, start_response)
+        return self.next_app(environ, start_response)
 
     def refuse(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """The 413 fault for a declared length over the limit."""

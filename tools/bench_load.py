@@ -1,0 +1,101 @@
+"""Load of tools/bench.py: wrk for steady load, a bounded asyncio client for bursts.
+
+wrk (C, epoll; ``apt-get install wrk``) measures throughput and latency over a
+fixed time.  A burst (N connections opened at once, one GET each) is what wrk
+cannot express; the asyncio client does it, bounded by a per-request and a total timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+REPORT_SCRIPT = Path(__file__).resolve().parent / "wrk_report.lua"
+HEADERS = {"X-Auth-Token": "bench:bench"}  # noauth's token; the bare server ignores it
+
+
+def wrk_path() -> str | None:
+    return shutil.which("wrk")
+
+
+def run_wrk(url: str, connections: int, seconds: float, cpus: str | None = None) -> dict:
+    """One wrk run: requests, errors, p50/p99 (us) and req/s, from wrk's own report."""
+    args = [
+        wrk_path() or "wrk",
+        "-t1",  # the server, one process, is the bottleneck; one client thread suffices
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(REPORT_SCRIPT),
+        *(arg for name, value in HEADERS.items() for arg in ("-H", f"{name}: {value}")),
+        url,
+    ]
+    if cpus:
+        args = ["taskset", "-c", cpus, *args]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report["errors"] = sum(
+        report[key]
+        for key in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+    )
+    report["rps"] = report["requests"] / (report["duration_us"] / 1e6)
+    return report
+
+
+async def _get(host: str, port: int, path: str, timeout: float) -> int:
+    """One GET on its own connection; the status code."""
+
+    async def go() -> int:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            head = "".join(f"{name}: {value}\r\n" for name, value in HEADERS.items())
+            writer.write(
+                f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{head}"
+                "Connection: close\r\n\r\n".encode()
+            )
+            await writer.drain()
+            raw = await reader.read()
+        finally:
+            writer.close()
+        return int(raw.split(b" ", 2)[1]) if raw.startswith(b"HTTP/") else 0
+
+    return await asyncio.wait_for(go(), timeout)
+
+
+def burst(url: str, count: int, timeout: float) -> dict:
+    """``count`` GETs of ``url``, each on its own connection, all started at once.
+
+    Returns successes (200s), errors by kind, and the wall time from the first
+    connect to the last answer.  Every request is bounded by ``timeout``.
+    """
+    rest = url.removeprefix("http://")
+    hostport, _, path = rest.partition("/")
+    host, port = hostport.rsplit(":", 1)
+
+    async def main() -> list:
+        tasks = [_get(host, int(port), "/" + path, timeout) for _ in range(count)]
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    start = time.monotonic()
+    results = asyncio.run(main())
+    wall = time.monotonic() - start
+    errors: dict[str, int] = {}
+    for result in results:
+        if result != 200:
+            kind = type(result).__name__ if isinstance(result, BaseException) else f"HTTP {result}"
+            errors[kind] = errors.get(kind, 0) + 1
+    return {
+        "requests": count,
+        "successes": sum(1 for r in results if r == 200),
+        "errors": sum(errors.values()),
+        "error_kinds": errors,
+        "wall_s": wall,
+    }
