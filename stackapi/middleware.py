@@ -123,5 +123,5 @@ class Middleware:
         try:
             response = self.process_response(req.get_response(self.application))
         except webob.exc.HTTPException as exc:
-            response = exc
+            response = fault_from_exception(exc)
         return response(environ, start_response)

@@ -2,6 +2,7 @@
 
 import pytest
 import webob
+import webob.exc
 
 import stackapi
 from stackapi.errors import ConfigError
@@ -49,6 +50,16 @@ def test_raised_http_exception_is_json_fault():
     resp = testapp(Gate(ok_app)).get("/", headers={"X-Block": "1"}, status=403)
     assert resp.json == {"forbidden": {"code": 403, "message": "Blocked by the gate."}}
     assert "X-Gate" not in resp.headers
+
+
+def test_http_exception_raised_in_process_response_is_json_fault():
+    class Refuse(stackapi.Middleware):
+        def process_response(self, response):
+            raise webob.exc.HTTPConflict(explanation="Changed meanwhile.")
+
+    resp = testapp(Refuse(ok_app)).get("/", status=409)
+    assert resp.content_type == "application/json"
+    assert resp.json == {"conflictingRequest": {"code": 409, "message": "Changed meanwhile."}}
 
 
 def test_process_request_may_return_a_plain_wsgi_app():
