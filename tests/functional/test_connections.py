@@ -73,7 +73,13 @@ def socket_count(pid: int) -> int:
 
 
 def greenlets(corpus: Corpus) -> int:
-    return corpus.exchange(request("GET", "/greenlets")).json()["greenlets"]
+    """The server's live green threads.  The probe waits for the server to close its
+    connection, so that a socket count taken next does not see the probe's socket."""
+    with corpus.connect() as conn:
+        conn.send(request("GET", "/greenlets", {"Connection": "close"}))
+        count = conn.read_response().json()["greenlets"]
+        assert conn.closed_by_server(), "the server kept a Connection: close connection"
+    return count
 
 
 def wait_for_baseline(corpus: Corpus, greenlets_before: int, sockets_before: int) -> None:
