@@ -4,7 +4,6 @@ import pytest
 from webob import exc
 
 import stackapi
-
 from conftest import testapp
 
 

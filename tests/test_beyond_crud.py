@@ -4,9 +4,8 @@ import re
 
 import pytest
 
-from stackapi.filters.noauth import NoAuthMiddleware
-
 from conftest import REPO, testapp
+from stackapi.filters.noauth import NoAuthMiddleware
 
 
 def readme_example() -> dict:

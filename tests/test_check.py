@@ -6,10 +6,9 @@ import sys
 
 import pytest
 
-from stackapi.cli import main
-
 from conftest import CONFIGS, DEMO_INI, REPO, server_command, server_env
 from demo_config import demo_ini
+from stackapi.cli import main
 
 
 def check(capsys, ini) -> tuple[int, str, str]:

@@ -8,10 +8,9 @@ import re
 
 import pytest
 
+from conftest import CONFIGS
 from stackapi.cli import build_parser, main
 from stackapi.settings import SERVER_OPTIONS
-
-from conftest import CONFIGS
 
 
 def one_error_line(capsys) -> str:

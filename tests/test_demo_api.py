@@ -4,11 +4,10 @@ import json
 import sqlite3
 
 import pytest
-from demo_config import demo_ini
 
 import stackapi
-
 from conftest import testapp
+from demo_config import demo_ini
 
 ALICE = {"X-Auth-Token": "alice:demo"}
 BOB = {"X-Auth-Token": "bob:other"}

@@ -10,6 +10,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
 from demo_config import demo_ini
 
 TIMEOUT = 30

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import webob
-from demo_config import demo_ini
 
 import stackapi
+from demo_config import demo_ini
 from stackapi.demo.store import Store
 from stackapi.errors import ConfigError
 

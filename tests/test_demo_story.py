@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+
 from demo_config import demo_ini
 
 API_PATH = "/v2.1/servers"  # a collection of the demo API, served behind noauth

@@ -3,15 +3,14 @@
 import pytest
 import routes
 import webob.exc
-from demo_config import demo_ini
-from server_extras import ServerExtras
 
 import stackapi
+from conftest import testapp
+from demo_config import demo_ini
+from server_extras import ServerExtras
 from stackapi.errors import ConfigError
 from stackapi.extensions import Extension, extends, load_extensions
 from stackapi.microversion import Microversions, api_version
-
-from conftest import testapp
 
 
 class Widgets(stackapi.Controller):

@@ -5,10 +5,10 @@ import re
 
 import pytest
 import webob
-from conftest import testapp as client
-from echo_app import echo_app, pipeline_ini
 
 import stackapi
+from conftest import testapp as client
+from echo_app import echo_app, pipeline_ini
 from stackapi.errors import ConfigError
 from stackapi.filters.access_log import AccessLogMiddleware
 from stackapi.filters.faultwrap import FaultWrapMiddleware

@@ -1,11 +1,11 @@
 """context: keystonemiddleware's headers -> req.context; anything unconfirmed -> 401."""
 
 import pytest
+
+import stackapi
 from conftest import testapp as client
 from context_app import WhoAmIRouter
 from echo_app import pipeline_ini
-
-import stackapi
 from stackapi.errors import ConfigError
 from stackapi.filters.context import ContextMiddleware
 from stackapi.filters.request_id import RequestIdMiddleware

@@ -1,10 +1,10 @@
 """cors: headers for allowed origins, preflights answered here, nothing for others."""
 
 import pytest
-from conftest import testapp as client
-from echo_app import echo_app, pipeline_ini
 
 import stackapi
+from conftest import testapp as client
+from echo_app import echo_app, pipeline_ini
 from stackapi.errors import ConfigError
 from stackapi.filters.cors import CorsMiddleware
 from stackapi.filters.noauth import NoAuthMiddleware

@@ -5,10 +5,10 @@ import logging
 import pytest
 import webob
 import webob.exc
-from conftest import testapp as client
-from echo_app import pipeline_ini
 
 import stackapi
+from conftest import testapp as client
+from echo_app import pipeline_ini
 from stackapi.errors import ConfigError
 from stackapi.faults import GENERIC_500
 from stackapi.filters.faultwrap import FaultWrapMiddleware

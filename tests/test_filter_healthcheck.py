@@ -1,10 +1,10 @@
 """healthcheck: GET 200 JSON, HEAD 204, 503 while the disable file exists."""
 
 import pytest
-from conftest import testapp as client
-from echo_app import echo_app, pipeline_ini
 
 import stackapi
+from conftest import testapp as client
+from echo_app import echo_app, pipeline_ini
 from stackapi.errors import ConfigError
 from stackapi.filters.healthcheck import HealthcheckMiddleware
 from stackapi.filters.noauth import NoAuthMiddleware

@@ -2,10 +2,10 @@
 
 import pytest
 import webob
-from conftest import testapp as client
-from echo_app import echo_app, pipeline_ini
 
 import stackapi
+from conftest import testapp as client
+from echo_app import echo_app, pipeline_ini
 from stackapi.errors import ConfigError
 from stackapi.filters.http_proxy_to_wsgi import HttpProxyToWsgiMiddleware, parse_forwarded
 

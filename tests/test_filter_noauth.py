@@ -1,11 +1,11 @@
 """noauth: X-Auth-Token user:project -> req.context; no token -> 401."""
 
 import pytest
+
+import stackapi
 from conftest import testapp as client
 from context_app import WhoAmIRouter
 from echo_app import echo_app, pipeline_ini
-
-import stackapi
 from stackapi.errors import ConfigError
 from stackapi.filters.noauth import NoAuthMiddleware
 from stackapi.filters.request_id import RequestIdMiddleware

@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import webob.exc
+
+import stackapi
 from conftest import APPS, CONFIGS
 from conftest import testapp as client
 from echo_app import echo_app, pipeline_ini
-
-import stackapi
 from stackapi.errors import ConfigError
 from stackapi.filters.faultwrap import FaultWrapMiddleware
 from stackapi.filters.request_id import RequestIdMiddleware, current_request_id

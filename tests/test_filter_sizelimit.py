@@ -6,15 +6,15 @@ import socket
 
 import pytest
 import webob
+
+import stackapi
 from conftest import CONFIGS
 from conftest import testapp as client
 from echo_app import echo_app, pipeline_ini
-from widgets_app import WidgetsRouter
-
-import stackapi
 from stackapi.errors import ConfigError
 from stackapi.filters.faultwrap import FaultWrapMiddleware
 from stackapi.filters.sizelimit import LimitedInput, SizeLimitMiddleware
+from widgets_app import WidgetsRouter
 
 LIMIT = 100
 

@@ -3,10 +3,9 @@
 import pytest
 
 import stackapi
+from conftest import CONFIGS, testapp
 from stackapi.errors import ConfigError
 from stackapi.loader import inspect_config, read_server_section
-
-from conftest import CONFIGS, testapp
 
 
 def test_design_example_and_user_filters_from_ini():

@@ -4,10 +4,9 @@ import pytest
 import routes
 
 import stackapi
+from conftest import testapp
 from stackapi.errors import ConfigError
 from stackapi.microversion import APIVersion, Microversions, api_version
-
-from conftest import testapp
 
 MV = Microversions("compute", "2.1", "2.5")
 

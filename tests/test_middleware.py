@@ -5,10 +5,9 @@ import webob
 import webob.exc
 
 import stackapi
+from conftest import testapp
 from stackapi.errors import ConfigError
 from stackapi.options import Option, as_int
-
-from conftest import testapp
 from user_filters import Gate, Stamp
 
 

@@ -6,12 +6,11 @@ import pytest
 import routes
 
 import stackapi
+from conftest import testapp
 from stackapi.errors import ConfigError
 from stackapi.filters.noauth import NoAuthMiddleware
 from stackapi.policy import Policy, authorize, enforce
 from stackapi.request_context import RequestContext
-
-from conftest import testapp
 
 ALICE = RequestContext(user_id="alice", project_id="p1", roles=["member"])
 BOB = RequestContext(user_id="bob", project_id="p2", roles=["reader"])

@@ -9,7 +9,6 @@ import webob
 import webob.exc
 
 import stackapi
-
 from conftest import testapp
 
 

@@ -11,9 +11,8 @@ import routes.middleware
 import webob
 
 import stackapi
-from stackapi.route_index import RouteIndex
-
 from conftest import testapp
+from stackapi.route_index import RouteIndex
 
 WORDS = ["servers", "flavors", "images", "os-keypairs", "v2", "detail", "action", "a", "ab"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]

@@ -4,7 +4,6 @@ import pytest
 import routes
 
 import stackapi
-
 from conftest import testapp
 
 

@@ -4,10 +4,9 @@ import json
 
 import pytest
 
+from conftest import testapp
 from stackapi.errors import ConfigError
 from stackapi.urlmap import URLMap, parse_entry
-
-from conftest import testapp
 
 
 def echo(name):

@@ -6,11 +6,10 @@ import routes
 import webob.exc
 
 import stackapi
+from conftest import testapp
 from stackapi.microversion import Microversions
 from stackapi.request import Request
 from stackapi.validation import validate
-
-from conftest import testapp
 
 ITEM = {
     "type": "object",

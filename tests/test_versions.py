@@ -2,14 +2,13 @@
 
 import pytest
 import routes
-from demo_config import demo_ini
 
 import stackapi
+from conftest import testapp
+from demo_config import demo_ini
 from stackapi.errors import ConfigError
 from stackapi.microversion import Microversions
 from stackapi.versions import VersionInfo, VersionsApp
-
-from conftest import testapp
 
 TOKEN = {"X-Auth-Token": "alice:demo"}
 MEDIA = [

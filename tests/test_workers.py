@@ -11,10 +11,9 @@ import signal
 import threading
 import time
 
-from test_server import PROBE_INI, get, in_background, load
-
 from conftest import CONFIGS
 from httpclient import fetch_many
+from test_server import PROBE_INI, get, in_background, load
 
 CRASHING_INI = CONFIGS / "server_crashing.ini"
 STARTED = r"worker (\d+) started"

@@ -20,12 +20,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from demo_config import demo_ini
 
+from conftest import CONFIGS, ServerProcess, server_command
+from demo_config import demo_ini
 from stackapi.faults import fault_name
 
 from .rawhttp import Connection, Response, request
-from conftest import CONFIGS, ServerProcess, server_command
 
 # --- the demo API (etc/api-paste.ini, docs/demo.md) -----------------------------------
 API = "/v2.1"

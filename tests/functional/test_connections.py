@@ -8,12 +8,13 @@ import struct
 import time
 
 import pytest
+
+from conftest import CONFIGS
 from demo_config import demo_ini
+from httpclient import fetch_many, raise_fd_limit
 
 from .conftest import AUTH, COLLECTION, Corpus
 from .rawhttp import request
-from conftest import CONFIGS
-from httpclient import fetch_many, raise_fd_limit
 
 pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
 

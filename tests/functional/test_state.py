@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from demo_config import demo_ini
 
 from .conftest import (
