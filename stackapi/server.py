@@ -24,7 +24,7 @@ from eventlet.green import ssl as green_ssl
 from stackapi.errors import ConfigError, StackapiError
 from stackapi.guard import Guard
 from stackapi.protocol import protocol_class
-from stackapi.settings import ServerSettings
+from stackapi.settings import RESTART_ONLY, ServerSettings
 
 LOG = logging.getLogger("stackapi.server")
 _POLL_SECONDS = 0.1  # how often the main loop looks at recorded signals
@@ -304,7 +304,7 @@ class Server:
             return
         try:
             app, settings = self.reload()
-            self._keep_restart_only(settings)
+            self.settings.carry_restart_only(settings, (*RESTART_ONLY, "workers"))
             generation = Generation(app, self.listener, settings)
         except StackapiError as exc:
             LOG.error("reload failed, still serving the previous configuration: %s", exc)
@@ -316,19 +316,6 @@ class Server:
             "reloaded: new requests go to the new app; %d request(s) finishing on the old one",
             previous.running(),
         )
-
-    def _keep_restart_only(self, new: ServerSettings) -> None:
-        changed = self.settings.restart_only_changes(new)
-        if new.workers != self.settings.workers:
-            changed.append("workers")
-        for name in changed:
-            LOG.warning(
-                "%s changed from %r to %r: restart stackapi-server to apply it",
-                name,
-                getattr(self.settings, name),
-                getattr(new, name),
-            )
-            setattr(new, name, getattr(self.settings, name))
 
     def stop(self, reason: str) -> int:
         """Stop accepting at once, drain; a second SIGTERM/SIGINT cuts it short."""

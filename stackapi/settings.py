@@ -6,7 +6,8 @@ default and a help line; the ini and the command line both go through it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from stackapi.errors import ConfigError
@@ -84,6 +85,7 @@ DEFAULTS = {option.name: option.default for option in SERVER_OPTIONS}
 #: Options that only a restart applies: they decide the listening socket, which
 #: a reload (SIGHUP) keeps.  Everything else applies to the next requests.
 RESTART_ONLY = ("host", "port", "unix_socket", "backlog")
+LOG = logging.getLogger("stackapi.server")
 
 
 class ServerSettings:
@@ -150,9 +152,25 @@ class ServerSettings:
                 key="cert_file" if not self.cert_file else "key_file",
             )
 
-    def restart_only_changes(self, new: ServerSettings) -> list[str]:
-        """The names of :data:`RESTART_ONLY` options whose value differs in ``new``."""
-        return [name for name in RESTART_ONLY if getattr(self, name) != getattr(new, name)]
+    def carry_restart_only(
+        self, new: ServerSettings, names: Iterable[str] = RESTART_ONLY
+    ) -> list[str]:
+        """Put this running server's values of ``names`` back into ``new`` (a reload).
+
+        Those options (the listening socket's, :data:`RESTART_ONLY`) cannot change
+        without a restart: each one that differs is one WARNING saying so.
+        Returns their names.
+        """
+        changed = [name for name in names if getattr(self, name) != getattr(new, name)]
+        for name in changed:
+            LOG.warning(
+                "%s changed from %r to %r: restart stackapi-server to apply it",
+                name,
+                getattr(self, name),
+                getattr(new, name),
+            )
+            setattr(new, name, getattr(self, name))
+        return changed
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in DEFAULTS}

@@ -221,14 +221,7 @@ class Arbiter:
         except StackapiError as exc:
             LOG.error("reload failed, still serving the previous configuration: %s", exc)
             return
-        for name in self.settings.restart_only_changes(settings):
-            LOG.warning(
-                "%s changed from %r to %r: restart stackapi-server to apply it",
-                name,
-                getattr(self.settings, name),
-                getattr(settings, name),
-            )
-            setattr(settings, name, getattr(self.settings, name))
+        self.settings.carry_restart_only(settings)
         newest = max([self.generation, *(w.generation for w in self.workers.values())])
         self.pending = (newest + 1, settings)
         self.failures, self.next_spawn = 0, 0.0

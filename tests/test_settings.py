@@ -1,5 +1,7 @@
 """ServerSettings: defaults < [server:main] < flags; every value converted and checked."""
 
+import logging
+
 import pytest
 
 from stackapi.errors import ConfigError
@@ -80,8 +82,14 @@ def test_every_option_has_a_help_line_and_a_converted_default():
             assert option.convert(str(option.default)) == option.default
 
 
-def test_restart_only_changes():
+def test_a_reload_carries_the_socket_options_over_and_says_so(caplog):
     old = ServerSettings.from_sources({"port": "8774", "pool_size": "10"})
     new = ServerSettings.from_sources({"port": "8775", "pool_size": "20", "backlog": "10"})
-    assert old.restart_only_changes(new) == ["port", "backlog"]
+    with caplog.at_level(logging.WARNING, logger="stackapi.server"):
+        assert old.carry_restart_only(new) == ["port", "backlog"]
+    assert (new.port, new.backlog, new.pool_size) == (8774, 4096, 20)
+    assert caplog.messages == [
+        "port changed from 8774 to 8775: restart stackapi-server to apply it",
+        "backlog changed from 4096 to 10: restart stackapi-server to apply it",
+    ]
     assert set(RESTART_ONLY) == {"host", "port", "unix_socket", "backlog"}
