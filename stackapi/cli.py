@@ -14,11 +14,10 @@ import warnings
 from collections.abc import Callable
 
 from stackapi.errors import StackapiError
-from stackapi.loader import check_file, configure_logging, loadapp, read_server_section
+from stackapi.loader import check_file, loadapp, read_server_section, setup_logging
 from stackapi.settings import SERVER_OPTIONS, ServerSettings
 
 PROG = "stackapi-server"
-DEFAULT_LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s"
 LOG = logging.getLogger("stackapi.cli")
 
 
@@ -82,8 +81,7 @@ def read_settings(args: argparse.Namespace) -> ServerSettings:
 def run(args: argparse.Namespace) -> int:
     check_file(args.config)
     settings = read_settings(args)
-    if not configure_logging(args.config):
-        logging.basicConfig(level=logging.INFO, format=DEFAULT_LOG_FORMAT, stream=sys.stderr)
+    setup_logging(args.config)
     if args.check:
         from stackapi.check import render_tree
 

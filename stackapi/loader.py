@@ -14,6 +14,7 @@ import configparser
 import logging
 import logging.config
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,16 @@ def read_server_section(path: str, section: str = "server:main") -> dict[str, st
         except configparser.InterpolationError as exc:
             raise _interpolation_error(path, exc) from exc
     return values
+
+
+#: The log line when the ini configures no logging: the request id in every line.
+DEFAULT_LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def setup_logging(path: str) -> None:
+    """The ini's logging sections (:func:`configure_logging`), else INFO lines on stderr."""
+    if not configure_logging(path):
+        logging.basicConfig(level=logging.INFO, format=DEFAULT_LOG_FORMAT, stream=sys.stderr)
 
 
 def configure_logging(path: str) -> bool:

@@ -11,25 +11,18 @@ URLs and responses get the same checks under any server::
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 
 from stackapi.errors import ConfigError
 from stackapi.guard import Guard
-from stackapi.loader import configure_logging, loadapp
+from stackapi.loader import loadapp, setup_logging
 
 
 def build_application() -> object:
     path = os.environ.get("STACKAPI_CONFIG")
     if not path:
         raise ConfigError("set STACKAPI_CONFIG to the path of the paste ini")
-    if not configure_logging(path):
-        logging.basicConfig(
-            level=logging.INFO,
-            stream=sys.stderr,
-            format="%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        )
+    setup_logging(path)
     return Guard(loadapp(path, os.environ.get("STACKAPI_APP_NAME", "main")))
 
 

@@ -8,11 +8,10 @@ protocol limits, debug=False), no framework: what the stack costs on top is the 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import warnings
 
-from stackapi.loader import configure_logging, read_server_section
+from stackapi.loader import read_server_section, setup_logging
 from stackapi.settings import ServerSettings
 
 
@@ -25,8 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = ServerSettings.from_sources(
         read_server_section(args.config), {"host": args.host, "port": args.port}, args.config
     )
-    if not configure_logging(args.config):
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    setup_logging(args.config)
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     from stackapi import server  # eventlet enters here, as in stackapi.cli
 
