@@ -19,7 +19,7 @@ from stackapi.errors import ConfigError
 from stackapi.request_context import RequestContext
 
 ENVIRON_KEY = "stackapi.policy"
-Check = Callable[[dict, Mapping, "Policy", tuple], bool]
+Check = Callable[[dict, Mapping, "Policy"], bool]
 
 
 class Policy:
@@ -65,7 +65,7 @@ class Policy:
             raise LookupError(f"no policy rule named {name!r}")
         creds = context.to_dict()
         target = target if target is not None else default_target(context)
-        return self.rules[name](creds, target, self, (name,))
+        return self.rules[name](creds, target, self)
 
     def enforce(self, name: str, context: RequestContext, target: Mapping | None = None) -> None:
         """Raise 403 forbidden unless rule ``name`` allows ``context`` on ``target``."""
@@ -151,7 +151,7 @@ def _tokens(text: str) -> list[str]:
 def _compile(name: str, text: str) -> Check:
     tokens = _tokens(text)
     if not tokens:
-        return lambda creds, target, policy, stack: True
+        return lambda creds, target, policy: True
     parser = _Parser(tokens)
     try:
         check = parser.expression()
@@ -197,7 +197,7 @@ class _Parser:
         if self._peek() == "not":
             self._take()
             inner = self._negation()
-            return lambda creds, target, policy, stack: not inner(creds, target, policy, stack)
+            return lambda creds, target, policy: not inner(creds, target, policy)
         if self._peek() == "(":
             self._take()
             inner = self.expression()
@@ -209,11 +209,11 @@ class _Parser:
 
 
 def _any(parts: list[Check]) -> Check:
-    return lambda creds, target, policy, stack: any(p(creds, target, policy, stack) for p in parts)
+    return lambda creds, target, policy: any(p(creds, target, policy) for p in parts)
 
 
 def _all(parts: list[Check]) -> Check:
-    return lambda creds, target, policy, stack: all(p(creds, target, policy, stack) for p in parts)
+    return lambda creds, target, policy: all(p(creds, target, policy) for p in parts)
 
 
 def _atom(token: str) -> Check:
@@ -228,14 +228,15 @@ def _atom(token: str) -> Check:
         return _rule_check(match)
     if kind == "role":
         role = match.lower()
-        return lambda creds, target, policy, stack: role in creds.get("roles", ())
+        return lambda creds, target, policy: role in creds.get("roles", ())
     return _generic_check(kind, match)
 
 
 def _rule_check(name: str) -> Check:
-    def check(creds: dict, target: Mapping, policy: Policy, stack: tuple) -> bool:
+    # Rules that refer to themselves were refused when the Policy was built.
+    def check(creds: dict, target: Mapping, policy: Policy) -> bool:
         rule = policy.rules.get(name)
-        return rule is not None and rule(creds, target, policy, (*stack, name))
+        return rule is not None and rule(creds, target, policy)
 
     return check
 
@@ -243,7 +244,7 @@ def _rule_check(name: str) -> Check:
 def _generic_check(kind: str, match: str) -> Check:
     literal = {"True": True, "False": False}.get(match)
 
-    def check(creds: dict, target: Mapping, policy: Policy, stack: tuple) -> bool:
+    def check(creds: dict, target: Mapping, policy: Policy) -> bool:
         if kind not in creds:
             return False
         value = creds[kind]
