@@ -92,14 +92,18 @@ def _fold_format_twins(rows: list[tuple[str, str, str]]) -> list[tuple[str, str,
 
 
 def _reaches(app: Any, action: str | None) -> str | None:
-    """What a route's ``controller`` and ``action`` reach (the Controller contract), or None."""
-    controller = getattr(app, "controller", None)
-    if controller is None:
+    """What a route's ``controller`` and ``action`` reach (the Controller contract), or None.
+
+    Asked of the Resource itself (``method_for``, ``handles``), as the Router asks it.
+    """
+    if not hasattr(app, "method_for"):  # not a Resource: a plain WSGI app
         return type(app).__name__ if callable(app) else None
-    cls = type(controller).__name__
-    actions = getattr(controller, "wsgi_actions", None) or {}
-    if action == "action" and actions:
-        named = ", ".join(f"{name!r}: {method}" for name, method in sorted(actions.items()))
-        return f"{cls} @action {{{named}}}"
-    method = getattr(controller, action, None) if action and not action.startswith("_") else None
-    return f"{cls}.{action}" if callable(method) else None
+    cls = type(app.controller).__name__
+    if app.method_for(action) is not None:
+        return f"{cls}.{action}"
+    if not app.handles(action):
+        return None
+    actions = dict(getattr(app.controller, "wsgi_actions", {}))
+    actions.update((name, m.__qualname__) for name, m in app.extension_actions.items())
+    named = ", ".join(f"{name!r}: {method}" for name, method in sorted(actions.items()))
+    return f"{cls} @action {{{named}}}"

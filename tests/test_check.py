@@ -125,3 +125,11 @@ def test_check_into_a_closed_pipe_is_not_a_traceback(tmp_path):
         os.close(write_end)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_extension_actions_are_listed_with_the_controllers(capsys, tmp_path):
+    ini = demo_ini(tmp_path, api_options="extensions = server_extras:ServerExtras")
+    code, out, err = check(capsys, ini)
+    assert code == 0, err
+    (action,) = [line for line in out.splitlines() if "/servers/{id}/action" in line]
+    assert "'ping': ServerExtras._ping" in action and "'reboot': _reboot" in action
