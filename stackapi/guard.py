@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import unquote_to_bytes
 
 from stackapi.faults import GENERIC_500, fault_response
+from stackapi.filters.access_log import printable
 from stackapi.filters.request_id import HEADER as REQUEST_ID_HEADER
-from stackapi.filters.request_id import current_request_id, new_request_id
+from stackapi.filters.request_id import logging_request_id, new_request_id
 
 LOG = logging.getLogger("stackapi.guard")
 
@@ -206,20 +207,12 @@ def _ignored_write(data: bytes) -> None:
 
 def _log(level: int, request_id: str, message: str, detail: str, environ: dict) -> None:
     """One line naming the request, with its id also in the record (``%(request_id)s``)."""
-    token = current_request_id.set(request_id)
-    try:
+    with logging_request_id(request_id):
         LOG.log(
             level,
             "%s %s " + message + " (request %s)",
-            _printable(environ.get("REQUEST_METHOD", "")),
-            _printable(environ.get("PATH_INFO", "")),
+            printable(environ.get("REQUEST_METHOD", "")),
+            printable(environ.get("PATH_INFO", "")),
             detail,
             request_id,
         )
-    finally:
-        current_request_id.reset(token)
-
-
-def _printable(text: str) -> str:
-    """A path or method for a log line: every byte that is not plain ASCII %-escaped."""
-    return quote(text.encode("latin-1", "replace"), safe="/:?=&;,+@!$'()*~")

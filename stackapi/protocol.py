@@ -20,7 +20,7 @@ import webob.exc
 
 from stackapi.faults import exception_message, fault_body
 from stackapi.filters.request_id import HEADER as REQUEST_ID_HEADER
-from stackapi.filters.request_id import current_request_id, new_request_id
+from stackapi.filters.request_id import current_request_id, logging_request_id, new_request_id
 from stackapi.framing import (
     MAX_HEADER_FIELDS,
     Refusal,
@@ -397,11 +397,8 @@ class Protocol(eventlet.wsgi.HttpProtocol):
 
 def _log(request_id: str | None, message: str, *args: object) -> None:
     """An INFO line carrying ``request_id`` (no request_id filter runs around the protocol)."""
-    token = current_request_id.set(request_id)
-    try:
+    with logging_request_id(request_id):
         LOG.info(message, *args)
-    finally:
-        current_request_id.reset(token)
 
 
 def _reason(exc: OSError) -> str:

@@ -54,7 +54,8 @@ def as_format(value: str) -> str:
     return template
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
+    """``text`` for a log line: controls, spaces, quotes and non-ASCII %-escaped."""
     return text.translate(_ESCAPES)
 
 
@@ -114,15 +115,15 @@ class AccessLogMiddleware(Middleware):
         context = environ.get("stackapi.context")
         return {
             "client": environ.get("REMOTE_ADDR") or "-",
-            "method": _printable(environ.get("REQUEST_METHOD", "-")),
-            "path": _printable(f"{path}?{query}" if query else path or "/"),
-            "protocol": _printable(environ.get("SERVER_PROTOCOL", "-")),
+            "method": printable(environ.get("REQUEST_METHOD", "-")),
+            "path": printable(f"{path}?{query}" if query else path or "/"),
+            "protocol": printable(environ.get("SERVER_PROTOCOL", "-")),
             "status": status,
             "bytes": sent,
             "duration_ms": seconds * 1000.0,
             "request_id": environ.get("openstack.request_id", "-"),
-            "user_id": _printable(getattr(context, "user_id", None) or "-"),
-            "user_agent": _printable(environ.get("HTTP_USER_AGENT", "-")),
+            "user_id": printable(getattr(context, "user_id", None) or "-"),
+            "user_agent": printable(environ.get("HTTP_USER_AGENT", "-")),
         }
 
     def log(self, environ: dict, status: str, sent: int, seconds: float) -> None:

@@ -8,11 +8,12 @@ while the request is handled, as ``%(request_id)s``.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from stackapi.middleware import Middleware
 from stackapi.options import parse_options
@@ -31,6 +32,17 @@ current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 # The variant nibble of a uuid4 is 10xx: its two low bits stay random.
 _VARIANT = {f"{n:x}": "89ab"[n & 3] for n in range(16)}
+
+
+@contextlib.contextmanager
+def logging_request_id(request_id: str | None) -> Iterator[None]:
+    """Log records made in the block carry ``request_id``: for code that logs about a
+    request outside this filter (the server's refusals, the guard)."""
+    token = current_request_id.set(request_id)
+    try:
+        yield
+    finally:
+        current_request_id.reset(token)
 
 
 def new_request_id() -> str:
