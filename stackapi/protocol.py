@@ -388,17 +388,21 @@ class Protocol(eventlet.wsgi.HttpProtocol):
         )
 
     def _client(self) -> str:
-        address = self.client_address
-        if isinstance(address, tuple) and len(address) >= 2:
-            host, port = address[0], address[1]
-            return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
-        return str(address or "unix socket client")
+        return describe_address(self.client_address or "unix socket client")
 
 
 def _log(request_id: str | None, message: str, *args: object) -> None:
     """An INFO line carrying ``request_id`` (no request_id filter runs around the protocol)."""
     with logging_request_id(request_id):
         LOG.info(message, *args)
+
+
+def describe_address(address: object) -> str:
+    """``127.0.0.1:8774``, ``[::1]:8774`` or a Unix socket's path, for log lines."""
+    if isinstance(address, tuple):
+        host, port = address[0], address[1]
+        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+    return str(address)
 
 
 def _reason(exc: OSError) -> str:

@@ -23,7 +23,7 @@ from eventlet.green import ssl as green_ssl
 
 from stackapi.errors import ConfigError, StackapiError
 from stackapi.guard import Guard
-from stackapi.protocol import protocol_class
+from stackapi.protocol import describe_address, protocol_class
 from stackapi.settings import RESTART_ONLY, ServerSettings
 
 LOG = logging.getLogger("stackapi.server")
@@ -130,13 +130,6 @@ def tls_context(settings: ServerSettings) -> green_ssl.GreenSSLContext:
             key="cert_file",
         ) from exc
     return context
-
-
-def describe_address(address: object) -> str:
-    if isinstance(address, tuple):
-        host, port = address[0], address[1]
-        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return str(address)
 
 
 def url_of(sock: socket.socket, settings: ServerSettings) -> str:
