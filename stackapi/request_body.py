@@ -146,10 +146,7 @@ class RequestBody(eventlet.wsgi.Input):
                 if end.endswith(b"\n") or len(end) == 3:
                     raise Refusal(HTTPStatus.BAD_REQUEST, "A chunk is longer than its size.")
                 raise self._failed(_truncated())
-        line = rfile.readline(self.line_limit + 3)
-        if not line.endswith(b"\n") and len(line) < self.line_limit + 3:
-            raise self._failed(_truncated())
-        size = chunk_size(line)
+        size = chunk_size(self._framing_line(rfile))
         self.announced += size
         limit = self.environ.get(BODY_LIMIT_KEY)
         if limit is not None and self.announced > limit:
@@ -162,14 +159,20 @@ class RequestBody(eventlet.wsgi.Input):
 
     def _read_trailers(self, rfile: BinaryIO) -> None:
         for _ in range(MAX_HEADER_FIELDS + 1):
-            line = rfile.readline(self.line_limit + 3)
+            line = self._framing_line(rfile)
             if line in (b"\r\n", b"\n"):
                 return
             if not line.endswith(b"\n"):
-                if len(line) < self.line_limit + 3:
-                    raise self._failed(_truncated())
-                break
+                break  # longer than a header line may be
         raise Refusal(HTTPStatus.BAD_REQUEST, "The chunked body's trailer section is too large.")
+
+    def _framing_line(self, rfile: BinaryIO) -> bytes:
+        """A chunk-size or trailer line, cut after ``line_limit`` (+ CRLF + one byte to see
+        it go on); the body ending inside it is a truncated body."""
+        line = rfile.readline(self.line_limit + 3)
+        if not line.endswith(b"\n") and len(line) < self.line_limit + 3:
+            raise self._failed(_truncated())
+        return line
 
     def _failed(self, exc: webob.exc.HTTPException, gone: bool = False) -> webob.exc.HTTPException:
         """Remember and report the body's error once (later reads raise it again)."""
