@@ -6,7 +6,7 @@ from webob import exc
 
 import stackapi
 from stackapi.demo import schemas
-from stackapi.demo.paging import item_links, next_links, page_size
+from stackapi.demo.paging import item_links, page, page_size
 from stackapi.request import Request
 from stackapi.validation import validate
 
@@ -55,11 +55,7 @@ class FlavorsController(stackapi.Controller):
             ids = ids[ids.index(marker) + 1 :]
         limit = page_size(req)
         flavors = [self._view(req, find_flavor(i), detail) for i in ids[:limit]]
-        result: dict = {"flavors": flavors}
-        links = next_links(req, "flavors/detail" if detail else "flavors", flavors, limit)
-        if links:
-            result["flavors_links"] = links
-        return result
+        return page(req, "flavors", flavors, limit, detail)
 
     def _view(self, req: Request, flavor: dict | None, detail: bool) -> dict:
         assert flavor is not None

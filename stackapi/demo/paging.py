@@ -19,6 +19,15 @@ def page_size(req: Request) -> int:
     return MAX_LIMIT if limit is None else min(int(limit), MAX_LIMIT)
 
 
+def page(req: Request, collection: str, items: list[dict], limit: int, detail: bool) -> dict:
+    """``{"servers": items}``, plus ``"servers_links"`` (next) when the page is full."""
+    result: dict = {collection: items}
+    links = next_links(req, f"{collection}/detail" if detail else collection, items, limit)
+    if links:
+        result[f"{collection}_links"] = links
+    return result
+
+
 def next_links(req: Request, collection: str, items: list[dict], limit: int) -> list[dict]:
     """``[{"rel": "next", "href": ...}]`` when the page is full, else ``[]`` (as nova).
 

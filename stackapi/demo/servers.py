@@ -18,7 +18,7 @@ from webob import exc
 import stackapi
 from stackapi.demo import schemas
 from stackapi.demo.flavors import find_flavor
-from stackapi.demo.paging import bookmark_base, item_links, next_links, page_size
+from stackapi.demo.paging import bookmark_base, item_links, page, page_size
 from stackapi.demo.store import database
 from stackapi.microversion import api_version
 from stackapi.policy import authorize, enforce
@@ -27,6 +27,12 @@ from stackapi.validation import validate
 
 STATUSES = ("ACTIVE", "PAUSED", "VERIFY_RESIZE", "ERROR")
 _TRUE = ("", "1", "true", "True")
+
+
+def _visible(req: Request, row: Any) -> bool:
+    """A server row the caller may see: its project's, or any for an admin."""
+    ctx = req.context
+    return row is not None and (ctx.is_admin or row["project_id"] == ctx.project_id)
 
 
 def _now() -> str:
@@ -210,8 +216,7 @@ class ServersController(stackapi.Controller):
     def _get(self, req: Request, id: str) -> dict:
         """The server ``id`` as the caller may see it: another project's is a 404."""
         row = database(req).execute("SELECT * FROM servers WHERE id = ?", (id,)).fetchone()
-        ctx = req.context
-        if row is None or (not ctx.is_admin and row["project_id"] != ctx.project_id):
+        if not _visible(req, row):
             raise exc.HTTPNotFound(explanation=f"Instance {id} could not be found.")
         return dict(row)
 
@@ -229,11 +234,7 @@ class ServersController(stackapi.Controller):
             .fetchall()
         )
         servers = [self._view(req, dict(row), detail) for row in rows]
-        result: dict = {"servers": servers}
-        links = next_links(req, "servers/detail" if detail else "servers", servers, limit)
-        if links:
-            result["servers_links"] = links
-        return result
+        return page(req, "servers", servers, limit, detail)
 
     def _seq(self, req: Request, marker: str) -> int:
         """Where the page after ``marker`` starts; a marker the caller cannot see is a 400."""
@@ -242,9 +243,9 @@ class ServersController(stackapi.Controller):
             .execute("SELECT seq, project_id FROM servers WHERE id = ?", (marker,))
             .fetchone()
         )
-        if row is None or not (req.context.is_admin or row[1] == req.context.project_id):
+        if not _visible(req, row):
             raise exc.HTTPBadRequest(explanation=f"marker [{marker}] not found")
-        return row[0]
+        return row["seq"]
 
     def _filters(self, req: Request) -> tuple[str, list]:
         """SQL conditions for ``name`` (substring), ``status``, ``flavor``, the project."""
