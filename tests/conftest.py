@@ -39,6 +39,11 @@ def server_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "stackapi"]
 
 
+def server_args(ini, *flags: str) -> list[str]:
+    """``stackapi-server --config INI --host 127.0.0.1 --port 0 FLAGS...``."""
+    return [*server_command(), "--config", str(ini), "--host", "127.0.0.1", "--port", "0", *flags]
+
+
 def server_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(APPS), env.get("PYTHONPATH")]))
@@ -87,8 +92,14 @@ class ServerProcess:
     def pid(self) -> int:
         return self.proc.pid
 
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def log_text(self, since: int = 0) -> str:
+        """The log, from byte ``since`` on (a test's own part of a shared server's log)."""
+        with open(self.log_path, "rb") as log:
+            log.seek(since)
+            return log.read().decode("utf-8", "replace")
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
 
     def wait_listening(self, timeout: float = STARTUP_TIMEOUT) -> ServerProcess:
         deadline = time.monotonic() + timeout
@@ -107,14 +118,15 @@ class ServerProcess:
         self.kill()
         raise AssertionError(f"server not listening after {timeout}s:\n{self.log_text()}")
 
-    def wait_log(self, pattern: str, timeout: float = STARTUP_TIMEOUT) -> re.Match:
+    def wait_log(self, pattern: str, timeout: float = STARTUP_TIMEOUT, since: int = 0) -> re.Match:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            match = re.search(pattern, self.log_text())
+            match = re.search(pattern, self.log_text(since))
             if match:
                 return match
             time.sleep(0.05)
-        raise AssertionError(f"{pattern!r} not in the log after {timeout}s:\n{self.log_text()}")
+        text = self.log_text(since)
+        raise AssertionError(f"{pattern!r} not in the log after {timeout}s:\n{text}")
 
     def count_log(self, pattern: str) -> int:
         return len(re.findall(pattern, self.log_text()))
@@ -166,16 +178,7 @@ def run_server(tmp_path, request):
     started: list[ServerProcess] = []
 
     def start(ini, *flags: str, wait: bool = True, env: dict | None = None) -> ServerProcess:
-        args = [
-            *server_command(),
-            "--config",
-            str(ini),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            *flags,
-        ]
+        args = server_args(ini, *flags)
         log_path = tmp_path / f"server-{len(started)}.log"
         server = ServerProcess(args, log_path, env)
         started.append(server)

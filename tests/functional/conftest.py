@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIGS, ServerProcess, server_command
+from conftest import CONFIGS, ServerProcess, server_args
 from demo_config import demo_ini
 from stackapi.faults import fault_name
 
@@ -88,11 +88,13 @@ def assert_fault(resp: Response, status: int) -> dict:
 class Corpus:
     """A running server as one test sees it: its address, and its log since the test began."""
 
-    def __init__(self, server: ServerProcess, probe: tuple[str, list]) -> None:
+    def __init__(
+        self, server: ServerProcess, probe: tuple[str, list] = (COLLECTION, AUTH)
+    ) -> None:
         self.server = server
         self.address = ("127.0.0.1", server.port)
         self.probe_path, self.probe_headers = probe
-        self.mark = len(server.log_path.read_bytes())
+        self.mark = server.log_size()
 
     def connect(self, timeout: float = 10.0) -> Connection:
         return Connection(self.address, timeout=timeout)
@@ -105,16 +107,10 @@ class Corpus:
 
     def log(self) -> str:
         """The server log written since this test began."""
-        return self.server.log_path.read_bytes()[self.mark :].decode("utf-8", "replace")
+        return self.server.log_text(self.mark)
 
     def wait_log(self, pattern: str, timeout: float = LOG_TIMEOUT) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = re.search(pattern, self.log())
-            if match:
-                return match
-            time.sleep(0.05)
-        raise AssertionError(f"{pattern!r} not logged within {timeout}s:\n{self.log()}")
+        return self.server.wait_log(pattern, timeout, since=self.mark)
 
     def still_serving(self) -> Response:
         """The end of every case: a fresh, valid request is answered; no traceback logged."""
@@ -131,8 +127,7 @@ class Corpus:
 
 def start_server(ini: Path, log_dir: Path, *flags: str) -> ServerProcess:
     """A ``stackapi-server`` on 127.0.0.1, port 0 (the caller kills it)."""
-    args = [*server_command(), "--config", str(ini), "--host", "127.0.0.1", "--port", "0"]
-    server = ServerProcess([*args, *flags], log_dir / "server.log")
+    server = ServerProcess(server_args(ini, *flags), log_dir / "server.log")
     return server.wait_listening()
 
 
@@ -161,7 +156,7 @@ def misbehaving_server(tmp_path_factory, request):
 @pytest.fixture
 def demo(demo_server) -> Corpus:
     """The demo ini, served for real (shared by the module), seen from this test."""
-    return Corpus(demo_server, (COLLECTION, AUTH))
+    return Corpus(demo_server)
 
 
 @pytest.fixture

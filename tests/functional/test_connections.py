@@ -46,7 +46,9 @@ def wait_all_closed(clients: list[socket.socket], timeout: float) -> list[socket
         for key, _ in selector.select(timeout=0.2):
             try:
                 data = key.fileobj.recv(65536)
-            except (ConnectionResetError, BlockingIOError):
+            except BlockingIOError:
+                continue  # nothing to read after all: still open
+            except ConnectionResetError:
                 data = b""
             if not data:
                 selector.unregister(key.fileobj)
@@ -88,7 +90,7 @@ def wait_for_baseline(corpus: Corpus, greenlets_before: int, sockets_before: int
     deadline = time.monotonic() + SOCKET_TIMEOUT + MARGIN
     while time.monotonic() < deadline:
         now = (greenlets(corpus), socket_count(corpus.server.pid))
-        if now <= (greenlets_before, sockets_before):
+        if now[0] <= greenlets_before and now[1] <= sockets_before:
             return
         time.sleep(0.2)
     raise AssertionError(
@@ -101,7 +103,7 @@ def short_timeout_demo(run_server, tmp_path) -> Corpus:
     """The demo with client_socket_timeout = 2 s (keepalive_timeout stays at its default)."""
     assert raise_fd_limit(STALLED + 500) >= STALLED + 200, "fd limit too low for the test"
     server = run_server(demo_ini(tmp_path), "--client-socket-timeout", str(SOCKET_TIMEOUT))
-    return Corpus(server, (COLLECTION, AUTH))
+    return Corpus(server)
 
 
 def test_500_stalled_clients_neither_block_nor_outlive_the_timeout(short_timeout_demo):
@@ -160,7 +162,6 @@ def test_clients_vanishing_mid_response_leave_no_trace(misbehaving):
         conn.send(request("GET", "/stream?chunks=20&delay=0.05"))
         conn.sock.recv(100)  # the response has begun
         abort(conn.sock) if n % 2 else conn.close()
-    time.sleep(20 * 0.05)  # the streams would have ended by now
     wait_for_baseline(misbehaving, *before)
     misbehaving.still_serving()
     lost = re.findall(r"INFO stackapi.server .* went away before the response", misbehaving.log())

@@ -153,7 +153,7 @@ def state_server(tmp_path_factory):
     ini = probe_ini(tmp_path_factory.mktemp("state"))
     server = start_server(ini, ini.parent)
     try:
-        first = [create(Corpus(server, (COLLECTION, AUTH)), n) for n in ("first", "b", "c")][0]
+        first = [create(Corpus(server), n) for n in ("first", "b", "c")][0]
         yield server, ini, first
     finally:
         server.kill()
@@ -163,7 +163,7 @@ def state_server(tmp_path_factory):
 @pytest.mark.parametrize("case", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
 def test_a_failing_request_leaves_the_state_unchanged(state_server, case):
     server, ini, first = state_server
-    demo = Corpus(server, (COLLECTION, AUTH))
+    demo = Corpus(server)
     method, path, headers, body, status = case
     before = table(ini)
     assert listed(demo) == rows(ini) and len(before) == 3
@@ -183,7 +183,7 @@ def test_a_failing_request_leaves_the_state_unchanged(state_server, case):
 )
 def test_a_smuggled_create_changes_nothing(state_server, framing):
     server, ini, _ = state_server
-    demo = Corpus(server, (COLLECTION, AUTH))
+    demo = Corpus(server)
     before = table(ini)
     smuggled = request("POST", COLLECTION, AUTH + JSON, create_body("smuggled"))
     headers = [(k, v.format(n=len(smuggled))) for k, v in framing]
@@ -197,7 +197,7 @@ def test_a_smuggled_create_changes_nothing(state_server, framing):
 
 def test_a_client_vanishing_mid_body_changes_nothing(state_server):
     server, ini, _ = state_server
-    demo = Corpus(server, (COLLECTION, AUTH))
+    demo = Corpus(server)
     before = table(ini)
     body = create_body("half-sent")
     for half_close in (True, False):
@@ -214,7 +214,7 @@ def test_a_client_vanishing_mid_body_changes_nothing(state_server):
 
 def test_what_was_answered_survives_kill_9(run_server, tmp_path):
     ini = probe_ini(tmp_path)
-    demo = Corpus(run_server(ini), (COLLECTION, AUTH))
+    demo = Corpus(run_server(ini))
     ids = [create(demo, f"durable-{n}") for n in range(20)]
     renamed = demo.exchange(
         request("PUT", f"{COLLECTION}/{ids[0]}", AUTH + JSON, b'{"server": {"name": "renamed"}}')
@@ -228,7 +228,7 @@ def test_what_was_answered_survives_kill_9(run_server, tmp_path):
     demo.server.proc.send_signal(signal.SIGKILL)
     demo.server.proc.wait(30)
 
-    restarted = Corpus(run_server(ini), (COLLECTION, AUTH))
+    restarted = Corpus(run_server(ini))
     assert listed(restarted) == answered == rows(ini)
     assert (ids[0], "renamed", "ACTIVE", "1") in answered
     assert (ids[2], "durable-2", "PAUSED", "1") in answered
@@ -238,7 +238,7 @@ def test_what_was_answered_survives_kill_9(run_server, tmp_path):
 
 def test_a_write_cut_by_kill_9_is_all_or_nothing(run_server, tmp_path):
     ini = probe_ini(tmp_path)
-    demo = Corpus(run_server(ini), (COLLECTION, AUTH))
+    demo = Corpus(run_server(ini))
     create(demo, "kept")
     before = table(ini)
     with demo.connect() as conn:
@@ -246,7 +246,7 @@ def test_a_write_cut_by_kill_9_is_all_or_nothing(run_server, tmp_path):
         demo.wait_log("state probe: pause-after-write written, pausing")  # INSERT done
         demo.server.proc.send_signal(signal.SIGKILL)  # mid-transaction
         demo.server.proc.wait(30)
-    restarted = Corpus(run_server(ini), (COLLECTION, AUTH))
+    restarted = Corpus(run_server(ini))
     assert table(ini) == before
     assert [row[1] for row in listed(restarted)] == ["kept"]
     restarted.still_serving()
