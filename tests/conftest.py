@@ -25,6 +25,8 @@ APPS = HERE / "apps"
 CONFIGS = HERE / "configs"
 REPO = HERE.parent
 DEMO_INI = REPO / "etc" / "api-paste.ini"
+#: The live server tests' app (tests/apps/server_probe.py): answers its pid and ini label.
+PROBE_INI = CONFIGS / "server_probe.ini"
 
 STARTUP_TIMEOUT = 30.0  # seconds for a server to log "listening on"
 STOP_TIMEOUT = 30.0  # seconds for a server to exit after a signal
@@ -49,6 +51,18 @@ def server_env() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(APPS), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    """``python -c CODE`` (dedented) in a fresh interpreter, the fixture apps importable."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**server_env(), **env},
+        cwd=str(REPO),
+    )
 
 
 @pytest.fixture
@@ -156,14 +170,7 @@ class ServerProcess:
         """Send ``sig`` and wait for the exit code; kill and fail if it hangs."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                message = f"server ignored {sig} for {timeout}s:\n{self.log_text()}"
-                raise AssertionError(message) from None
-        self._log.close()
-        return self.proc.returncode
+        return self.wait_exit(timeout)
 
     def kill(self) -> None:
         if self.proc.poll() is None:

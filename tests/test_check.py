@@ -2,11 +2,10 @@
 
 import os
 import subprocess
-import sys
 
 import pytest
 
-from conftest import CONFIGS, DEMO_INI, REPO, server_command, server_env
+from conftest import CONFIGS, DEMO_INI, REPO, run_python, server_command, server_env
 from demo_config import demo_ini
 from stackapi.cli import main
 
@@ -96,14 +95,7 @@ def test_check_imports_no_eventlet(tmp_path):
         f"code = main(['--config', {str(demo_ini(tmp_path))!r}, '--check'])\n"
         "print(code, 'eventlet' in sys.modules, file=sys.stderr)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=server_env(),
-        cwd=str(REPO),
-    )
+    done = run_python(code)
     assert done.stderr.strip().splitlines()[-1] == "0 False"
 
 

@@ -3,26 +3,28 @@
 import ast
 import functools
 import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from conftest import server_command
+from conftest import run_python, server_command
 
 PACKAGE = Path(__file__).parent.parent / "stackapi"
 
 
-def run_python(code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
+def python_output(code: str) -> str:
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
+def test_importing_the_guard_imports_no_eventlet():
+    assert python_output("import sys, stackapi.guard; print('eventlet' in sys.modules)") == "False"
+
+
 def test_import_stackapi_does_not_import_eventlet():
-    out = run_python(
+    out = python_output(
         "import socket, sys, time\n"
         "import stackapi, stackapi.filters.request_id, stackapi.filters.faultwrap\n"
         "print('eventlet' in sys.modules, socket.socket.__module__, time.sleep.__module__)"
@@ -49,7 +51,7 @@ def test_public_names():
 
 
 def test_app_layer_does_not_import_server_modules():
-    out = run_python(
+    out = python_output(
         "import sys, stackapi, stackapi.urlmap, stackapi.router, stackapi.resource\n"
         "print(sorted(m for m in ('stackapi.server', 'stackapi.cli', 'stackapi.workers')"
         " if m in sys.modules))"
@@ -58,7 +60,7 @@ def test_app_layer_does_not_import_server_modules():
 
 
 def test_cli_and_check_do_not_import_eventlet():
-    out = run_python(
+    out = python_output(
         "import sys, stackapi.cli, stackapi.check, stackapi.settings, stackapi.loader\n"
         "print(sorted(m for m in ('eventlet', 'stackapi.server', 'stackapi.protocol',"
         " 'stackapi.workers') if m in sys.modules))"

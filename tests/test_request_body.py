@@ -8,13 +8,10 @@ functions below run together in one subprocess, each test checks one outcome.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import server_env
+from conftest import HERE, run_python
 
 MALFORMED = [
     b"0x5\r\nhello\r\n0\r\n\r\n",
@@ -121,13 +118,10 @@ def run_cases() -> None:
 # --- checked here ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def outcome():
-    here = Path(__file__).parent
     code = (
-        f"import sys; sys.path[:0] = [{str(here)!r}]; import test_request_body as t; t.run_cases()"
+        f"import sys; sys.path[:0] = [{str(HERE)!r}]; import test_request_body as t; t.run_cases()"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=server_env()
-    )
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

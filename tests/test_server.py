@@ -14,37 +14,15 @@ import socket
 import ssl
 import struct
 import subprocess
-import threading
 import time
 
 import pytest
 
-from conftest import CONFIGS
-from httpclient import fetch_many
+from conftest import PROBE_INI
+from httpclient import fetch_many, get, in_background, read_all, under_load
 
-PROBE_INI = CONFIGS / "server_probe.ini"
 IN_FLIGHT = 50
 SLOW = 1.5  # seconds each in-flight request sleeps
-
-
-def get(
-    server, path: str = "/", timeout: float = 10.0, headers: str = ""
-) -> tuple[int, str, dict]:
-    """One request on its own connection: (status, raw head, JSON body or {})."""
-    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
-        sock.sendall(
-            f"GET {path} HTTP/1.1\r\nHost: t\r\n{headers}Connection: close\r\n\r\n".encode()
-        )
-        raw = read_all(sock)
-    head, _, body = raw.partition(b"\r\n\r\n")
-    return int(head.split()[1]), head.decode("latin-1"), json.loads(body) if body else {}
-
-
-def read_all(sock: socket.socket) -> bytes:
-    chunks = []
-    while chunk := sock.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def read_response(sock: socket.socket) -> tuple[str, bytes]:
@@ -57,26 +35,14 @@ def read_response(sock: socket.socket) -> tuple[str, bytes]:
     head, _, body = data.partition(b"\r\n\r\n")
     length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
     while len(body) < length:
-        body += sock.recv(65536)
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {len(body)} of {length} body bytes"
+        body += chunk
     return head.decode("latin-1"), body
 
 
 def keepalive_request(sock: socket.socket, path: str) -> None:
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
-
-
-def in_background(function, *args):
-    """Run ``function(*args)`` in a thread; returns a callable that joins, returns its result."""
-    result: list = []
-    thread = threading.Thread(target=lambda: result.append(function(*args)), daemon=True)
-    thread.start()
-
-    def join(timeout: float = 60.0):
-        thread.join(timeout)
-        assert not thread.is_alive(), "background client still running"
-        return result[0]
-
-    return join
 
 
 def refused(port: int) -> bool:
@@ -147,30 +113,6 @@ def test_second_sigterm_exits_at_once(run_server):
 # -- SIGHUP --------------------------------------------------------------------
 
 
-def load(server, stop: threading.Event, clients: int = 12, limit: int = 5000) -> tuple:
-    """``clients`` threads, each sending requests one after another until ``stop``.
-
-    A new connection per request: most of them are accepted but not yet read
-    at any instant, the state a reload must not drop.
-    """
-    results: list = []
-
-    def client() -> None:
-        for _ in range(limit // clients):
-            if stop.is_set():
-                return
-            try:
-                status, _, body = get(server, "/?sleep=0.01")
-                results.append((status, body.get("label")))
-            except (OSError, IndexError) as exc:  # refused, reset, or closed without a response
-                results.append((exc, None))
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    return results, threads
-
-
 RELOADS = 4
 
 
@@ -178,22 +120,16 @@ def test_sighup_reloads_under_load_and_keeps_the_old_app_on_a_broken_ini(run_ser
     ini = tmp_path / "api-paste.ini"
     ini.write_text(PROBE_INI.read_text())
     server = run_server(ini)
-    stop = threading.Event()
-    results, threads = load(server, stop)
-    time.sleep(0.3)
-    for reload in range(1, RELOADS + 1):
-        ini.write_text(PROBE_INI.read_text().replace("one", f"r{reload}") + "backlog = 64\n")
+    with under_load(server) as results:
+        for reload in range(1, RELOADS + 1):
+            ini.write_text(PROBE_INI.read_text().replace("one", f"r{reload}") + "backlog = 64\n")
+            server.proc.send_signal(signal.SIGHUP)
+            server.wait_log_count("reloaded", reload)
+            time.sleep(0.3)
+        # A broken ini: the old app goes on, one ERROR line names file, section and key.
+        ini.write_text("[app:main]\nuse = egg:stackapi#no_such_app\n")
         server.proc.send_signal(signal.SIGHUP)
-        server.wait_log_count("reloaded", reload)
-        time.sleep(0.3)
-    # A broken ini: the old app goes on, one ERROR line names file, section and key.
-    ini.write_text("[app:main]\nuse = egg:stackapi#no_such_app\n")
-    server.proc.send_signal(signal.SIGHUP)
-    error = server.wait_log(r".* ERROR .*")
-    time.sleep(0.3)
-    stop.set()
-    for thread in threads:
-        thread.join(30)
+        error = server.wait_log(r".* ERROR .*")
     labels = [label for _, label in results]
     print(f"\nrequests during {RELOADS} reloads + 1 failed reload: {len(results)}, per label:")
     print({label: labels.count(label) for label in dict.fromkeys(labels)})
@@ -254,16 +190,16 @@ def test_max_header_line_and_max_url_length_are_this_servers(run_server):
 
 def test_stalled_and_idle_clients_are_closed(run_server):
     server = run_server(PROBE_INI, "--client-socket-timeout", "0.5", "--keepalive-timeout", "1")
+    start = time.monotonic()  # before the server's timer starts: waited is >= 0.5 s
     stalled = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     stalled.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n")  # ... and the rest never comes
-    start = time.monotonic()
     assert stalled.recv(1) == b""
     waited = time.monotonic() - start
     assert 0.3 < waited < 5.0
     idle = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    start = time.monotonic()  # before the keep-alive timer starts: >= 1 s by construction
     keepalive_request(idle, "/")
     read_response(idle)
-    start = time.monotonic()
     assert idle.recv(1) == b""
     assert 0.7 < time.monotonic() - start < 6.0
     server.wait_log(
@@ -291,7 +227,7 @@ def test_default_server_disconnect_logging_and_header_limit(run_server):
     )
     # A client that disconnects before its response: one INFO line, no traceback.
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    sock.sendall(b"GET /?sleep=0.5 HTTP/1.1\r\nHost: t\r\n\r\n")
+    sock.sendall(b"GET /?sleep=2 HTTP/1.1\r\nHost: t\r\n\r\n")
     server.wait_log("probe: sleeping")
     # Close with RST (linger 0): the server's write fails instead of filling a buffer.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -299,7 +235,7 @@ def test_default_server_disconnect_logging_and_header_limit(run_server):
     line = server.wait_log(r".*went away.*")
     assert re.search(
         r"INFO stackapi.server \[-\] client 127.0.0.1:\d+ went away before the response to "
-        r"'GET /\?sleep=0.5 HTTP/1.1' was sent: ",
+        r"'GET /\?sleep=2 HTTP/1.1' was sent: ",
         line.group(0),
     )
     assert get(server)[0] == 200

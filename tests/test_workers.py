@@ -8,12 +8,10 @@ from __future__ import annotations
 import os
 import re
 import signal
-import threading
 import time
 
-from conftest import CONFIGS
-from httpclient import fetch_many
-from test_server import PROBE_INI, get, in_background, load
+from conftest import CONFIGS, PROBE_INI
+from httpclient import fetch_many, get, in_background, under_load
 
 CRASHING_INI = CONFIGS / "server_crashing.ini"
 STARTED = r"worker (\d+) started"
@@ -87,23 +85,17 @@ def test_sighup_replaces_workers_one_at_a_time_under_load(run_server, tmp_path):
     server = run_server(ini, "--workers", "2")
     server.wait_log_count(READY, 2)
     old = started_pids(server)
-    stop = threading.Event()
-    results, threads = load(server, stop)
-    time.sleep(0.3)
-    ini.write_text(PROBE_INI.read_text().replace("one", "two"))
-    server.proc.send_signal(signal.SIGHUP)
-    for pid in old:
-        server.wait_log(rf"worker {pid} exited \(exit code 0\)")
-    server.wait_log_count(READY, 4)
-    time.sleep(0.3)
-    # A broken ini: no worker is replaced, one ERROR line names file, section and key.
-    ini.write_text("[app:main]\nuse = egg:stackapi#no_such_app\n")
-    server.proc.send_signal(signal.SIGHUP)
-    error = server.wait_log(r".* ERROR .*")
-    time.sleep(0.3)
-    stop.set()
-    for thread in threads:
-        thread.join(30)
+    with under_load(server) as results:
+        ini.write_text(PROBE_INI.read_text().replace("one", "two"))
+        server.proc.send_signal(signal.SIGHUP)
+        for pid in old:
+            server.wait_log(rf"worker {pid} exited \(exit code 0\)")
+        server.wait_log_count(READY, 4)
+        time.sleep(0.3)
+        # A broken ini: no worker is replaced, one ERROR line names file, section and key.
+        ini.write_text("[app:main]\nuse = egg:stackapi#no_such_app\n")
+        server.proc.send_signal(signal.SIGHUP)
+        error = server.wait_log(r".* ERROR .*")
     labels = [label for _, label in results]
     print(f"\n--workers 2, requests during a rolling reload + 1 failed reload: {len(results)}")
     print({label: labels.count(label) for label in dict.fromkeys(labels)})

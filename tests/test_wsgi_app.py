@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -21,22 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIGS, DEMO_INI, REPO, server_env
+from conftest import CONFIGS, DEMO_INI, run_python, server_env
 from demo_config import demo_ini
 
 ENGINES_INI = CONFIGS / "server_engines.ini"
 ENGINE_TIMEOUT = 60.0  # seconds for an engine to answer its first request
-
-
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**server_env(), **env},
-        cwd=str(REPO),
-    )
 
 
 def test_application_from_the_environment_imports_no_eventlet(tmp_path):
