@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from conftest import DEMO_INI
@@ -20,8 +19,7 @@ def demo_ini(
 ) -> Path:
     """``etc/api-paste.ini`` as shipped, in ``directory``, with options added to sections."""
     path = directory / "api-paste.ini"
-    shutil.copy(DEMO_INI, path)
-    text = path.read_text()
+    text = DEMO_INI.read_text()
     for anchor, added in ((API_SECTION, api_options), (VERSIONS_SECTION, versions_options)):
         assert anchor in text, f"the demo ini no longer has {anchor!r}"
         text = text.replace(anchor, anchor + added + ("\n" if added else ""))

@@ -111,7 +111,7 @@ def paths_for(word, rng):
     ]
 
 
-def build_mapper(rng, minimization, target=lambda n: f"app{n}", size=(5, 60)):
+def build_mapper(rng, minimization, size, target=lambda n: f"app{n}"):
     """A mapper mixing every kind of route, and the paths its templates suggest."""
     mapper = routes.Mapper()
     mapper.minimization = minimization

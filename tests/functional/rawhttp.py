@@ -59,7 +59,6 @@ class Connection:
     """
 
     def __init__(self, address: tuple[str, int], timeout: float = READ_TIMEOUT) -> None:
-        self.address = address
         self.timeout = timeout
         self.sock = socket.create_connection(address, timeout=timeout)
         self.buffer = b""
@@ -85,16 +84,17 @@ class Connection:
         """Read what is there into the buffer; False on EOF (or reset)."""
         if self.eof:
             return False
+        timeout = TimeoutError(
+            f"no complete response within {self.timeout}s: {self.buffer[:2000]!r}"
+        )
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TimeoutError(f"no complete response within {self.timeout}s: {self.buffer!r}")
+            raise timeout
         self.sock.settimeout(left)
         try:
             data = self.sock.recv(65536)
         except TimeoutError:
-            raise TimeoutError(
-                f"no complete response within {self.timeout}s: {self.buffer[:2000]!r}"
-            ) from None
+            raise timeout from None
         except (ConnectionResetError, BrokenPipeError):
             data = b""
         if not data:
@@ -214,3 +214,14 @@ def request(
         items.append(("Content-Length", str(len(body))))
     head = f"{method} {path} {version}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in items)
     return head.encode("latin-1") + b"\r\n" + body
+
+
+def chunk(data: bytes, size: str | None = None) -> bytes:
+    """``data`` as one chunk of a chunked body; ``size`` replaces its (hex) size line."""
+    size = f"{len(data):x}" if size is None else size
+    return size.encode() + b"\r\n" + data + b"\r\n"
+
+
+def chunked(data: bytes) -> bytes:
+    """A whole chunked body: ``data`` as one chunk, then the last chunk."""
+    return chunk(data) + b"0\r\n\r\n"

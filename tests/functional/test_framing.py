@@ -23,7 +23,7 @@ from .conftest import (
     server_names,
     unique_name,
 )
-from .rawhttp import request
+from .rawhttp import chunk, chunked, request
 
 pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
 
@@ -31,16 +31,6 @@ pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
 def post_head(headers: list[tuple[str, str]], version: str = "HTTP/1.1") -> bytes:
     """The head of an authenticated JSON ``POST`` to the collection, with ``headers``."""
     return request("POST", COLLECTION, AUTH + JSON + headers, version=version)
-
-
-def chunk(data: bytes, size: str | None = None) -> bytes:
-    size = f"{len(data):x}" if size is None else size
-    return size.encode() + b"\r\n" + data + b"\r\n"
-
-
-def chunked(data: bytes) -> bytes:
-    """``data`` as one chunk, then the last chunk."""
-    return chunk(data) + b"0\r\n\r\n"
 
 
 def assert_refused_and_nothing_smuggled(
@@ -144,8 +134,8 @@ def test_chunked_in_any_case_is_accepted(demo, coding):
     name = unique_name("chunked")
     body = create_body(name)
     first = chunk(body[:10], "a;name=value")  # 10 bytes, and a chunk extension (ignored)
-    data = post_head([("Transfer-Encoding", coding)]) + first + chunk(body[10:])
-    created_id(demo.exchange(data + b"0\r\n\r\n"))
+    data = post_head([("Transfer-Encoding", coding)]) + first + chunked(body[10:])
+    created_id(demo.exchange(data))
     assert name in server_names(demo)
     demo.still_serving()
 

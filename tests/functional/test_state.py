@@ -8,7 +8,6 @@ pauses after it, so that ``kill -9`` lands in the middle of a transaction.
 """
 
 import json
-import signal
 import socket
 import sqlite3
 import uuid
@@ -26,10 +25,11 @@ from .conftest import (
     Corpus,
     assert_fault,
     create_body,
+    create_request,
     created_id,
     start_server,
 )
-from .rawhttp import request
+from .rawhttp import chunked, request
 
 pytestmark = pytest.mark.slow  # every case talks to a real stackapi-server
 
@@ -42,25 +42,27 @@ def probe_ini(directory: Path) -> Path:
     return demo_ini(directory, api_options=PROBE)
 
 
-def table(ini: Path) -> list[tuple]:
-    """Every row of the servers table, all columns, as the database file has it."""
+def select(ini: Path, sql: str) -> list[tuple]:
+    """``sql`` on the demo's database file, read-only, beside the server."""
     db = sqlite3.connect(f"file:{ini.parent / 'demo.sqlite3'}?mode=ro", uri=True)
     try:
-        return db.execute("SELECT * FROM servers ORDER BY seq").fetchall()
+        return db.execute(sql).fetchall()
     finally:
         db.close()
+
+
+def table(ini: Path) -> list[tuple]:
+    """Every row of the servers table, all columns, as the database file has it."""
+    return select(ini, "SELECT * FROM servers ORDER BY seq")
 
 
 def rows(ini: Path) -> list[tuple]:
     """(id, name, status, flavor) of project demo's servers, newest first, from the file."""
-    db = sqlite3.connect(f"file:{ini.parent / 'demo.sqlite3'}?mode=ro", uri=True)
-    try:
-        return db.execute(
-            "SELECT id, name, status, flavor_id FROM servers WHERE project_id = 'demo'"
-            " ORDER BY seq DESC"
-        ).fetchall()
-    finally:
-        db.close()
+    return select(
+        ini,
+        "SELECT id, name, status, flavor_id FROM servers WHERE project_id = 'demo'"
+        " ORDER BY seq DESC",
+    )
 
 
 def listed(corpus: Corpus) -> list[tuple]:
@@ -71,7 +73,7 @@ def listed(corpus: Corpus) -> list[tuple]:
 
 
 def create(corpus: Corpus, name: str) -> str:
-    return created_id(corpus.exchange(request("POST", COLLECTION, AUTH + JSON, create_body(name))))
+    return created_id(corpus.exchange(create_request(create_body(name))))
 
 
 def action(name: str, args: object = None) -> bytes:
@@ -91,7 +93,7 @@ BAD_REQUESTS = {
         "POST",
         "",
         AUTH + JSON + [("Transfer-Encoding", "chunked")],
-        b"%x\r\n%s\r\n0\r\n\r\n" % (len(TOO_LARGE), TOO_LARGE),
+        chunked(TOO_LARGE),
         413,
     ),
     "invalid name": ("POST", "", AUTH + JSON, create_body(""), 400),
@@ -141,7 +143,7 @@ BAD_REQUESTS = {
         "POST",
         "",
         AUTH + JSON + [("Content-Length", "3"), ("Transfer-Encoding", "chunked")],
-        b"%x\r\n%s\r\n0\r\n\r\n" % (len(create_body("clte")), create_body("clte")),
+        chunked(create_body("clte")),
         400,
     ),
 }
@@ -185,7 +187,7 @@ def test_a_smuggled_create_changes_nothing(state_server, framing):
     server, ini, _ = state_server
     demo = Corpus(server)
     before = table(ini)
-    smuggled = request("POST", COLLECTION, AUTH + JSON, create_body("smuggled"))
+    smuggled = create_request(create_body("smuggled"))
     headers = [(k, v.format(n=len(smuggled))) for k, v in framing]
     with demo.connect() as conn:
         conn.send(request("POST", COLLECTION, AUTH + JSON + headers) + smuggled)
@@ -225,8 +227,7 @@ def test_what_was_answered_survives_kill_9(run_server, tmp_path):
     assert demo.exchange(paused).status == 202
     answered = listed(demo)
 
-    demo.server.proc.send_signal(signal.SIGKILL)
-    demo.server.proc.wait(30)
+    demo.server.kill()
 
     restarted = Corpus(run_server(ini))
     assert listed(restarted) == answered == rows(ini)
@@ -242,10 +243,9 @@ def test_a_write_cut_by_kill_9_is_all_or_nothing(run_server, tmp_path):
     create(demo, "kept")
     before = table(ini)
     with demo.connect() as conn:
-        conn.send(request("POST", COLLECTION, AUTH + JSON, create_body("pause-after-write")))
+        conn.send(create_request(create_body("pause-after-write")))
         demo.wait_log("state probe: pause-after-write written, pausing")  # INSERT done
-        demo.server.proc.send_signal(signal.SIGKILL)  # mid-transaction
-        demo.server.proc.wait(30)
+        demo.server.kill()  # SIGKILL, mid-transaction
     restarted = Corpus(run_server(ini))
     assert table(ini) == before
     assert [row[1] for row in listed(restarted)] == ["kept"]
