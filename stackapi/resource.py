@@ -165,8 +165,7 @@ class Resource:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         # Plain WSGI rather than webob's wsgify: this runs on every request, and
-        # wsgify's clone per call and spare Response cost ~10 us.  The Router in
-        # front of it is the wsgify seam.
+        # wsgify's clone per call and spare Response cost ~10 us (docs/performance.md).
         req = Request(environ)
         if self.microversions is not None and API_VERSION_KEY not in environ:
             resp = self.microversions.respond(req, lambda: self.respond(req))

@@ -11,7 +11,6 @@ from typing import Any
 
 import routes
 import routes.middleware
-from webob.dec import wsgify
 
 from stackapi.errors import ConfigError
 from stackapi.faults import fault_response
@@ -100,21 +99,24 @@ class Router:
         """``paste.app_factory``: ``cls(**local_conf)``."""
         return cls(**local_conf)
 
-    @wsgify(RequestClass=Request)
-    def __call__(self, req: Request) -> Any:
-        if not req.environ.get("PATH_INFO"):
-            req.environ["PATH_INFO"] = "/"  # the prefix itself, as urlmap leaves it
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        # Plain WSGI, not webob's wsgify: without microversions no Request is needed
+        # at all, and wsgify's Request, spare Response and cookie merge cost ~20 us
+        # per request, a third of the whole stack's (docs/performance.md).
+        if not environ.get("PATH_INFO"):
+            environ["PATH_INFO"] = "/"  # the prefix itself, as urlmap leaves it
         if self.policy is not None:
-            req.environ[POLICY_KEY] = self.policy
+            environ[POLICY_KEY] = self.policy
         if self.microversions is None:
-            return self._routes_app
-        return self.microversions.respond(req, lambda: req.get_response(self._routes_app))
+            return self._routes_app(environ, start_response)
+        req = Request(environ)
+        resp = self.microversions.respond(req, lambda: req.get_response(self._routes_app))
+        return resp(environ, start_response)
 
     def _dispatch(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """RoutesMiddleware's app: call the matched app, or answer the 404/405 fault.
 
-        Plain WSGI: it runs on every request, and ``__call__`` already made the
-        Request (a second ``wsgify`` costs ~10 us: a clone, a spare Response).
+        Plain WSGI, as ``__call__``: it runs on every request.
         """
         match = environ["wsgiorg.routing_args"][1]
         if not _reaches(match) and environ["REQUEST_METHOD"] == "HEAD":
