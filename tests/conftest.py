@@ -88,7 +88,9 @@ testapp.__test__ = False  # a helper, not a test, though test modules import it
 class ServerProcess:
     """A running ``stackapi-server``; ``url`` is ``http://127.0.0.1:PORT``."""
 
-    def __init__(self, args: list[str], log_path: Path, env: dict | None = None) -> None:
+    def __init__(
+        self, args: list[str], log_path: Path, env: dict | None = None, cwd: Path = REPO
+    ) -> None:
         self.args = args
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
@@ -97,7 +99,7 @@ class ServerProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env or server_env(),
-            cwd=str(REPO),
+            cwd=str(cwd),
         )
         self.url = ""
         self.port = 0

@@ -44,12 +44,8 @@ def test_routing_apps_match_the_last_route(tmp_path):
 @pytest.mark.slow
 def test_bare_and_stack_servers_start_answer_and_stop(tmp_path):
     ini = bench_servers.write_stack_ini(tmp_path)
-    commands = {
-        "bare": [sys.executable, str(bench_servers.TOOLS / "bench_bare.py")],
-        "stack": [sys.executable, "-m", "stackapi"],
-    }
-    for name, command in commands.items():
-        args = [*command, "--config", str(ini), "--host", "127.0.0.1", "--port", "0"]
+    for name in ("bare", "stack"):
+        args = bench_servers.server_args(name, ini)  # the commands the bench runs
         server = bench_servers.Server(name, args, tmp_path / f"{name}.log").start()
         try:
             request = urllib.request.Request(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIGS, DEMO_INI, run_python, server_env
+from conftest import CONFIGS, DEMO_INI, ServerProcess, run_python, server_env
 from demo_config import demo_ini
 
 ENGINES_INI = CONFIGS / "server_engines.ini"
@@ -122,21 +121,15 @@ def engine_command(name: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-class Engine:
-    """A gunicorn or uWSGI process serving ``ini``; stopped by PID with SIGTERM."""
+class Engine(ServerProcess):
+    """A gunicorn or uWSGI process serving ``ini`` on a free port; stopped by PID."""
 
     def __init__(self, name: str, ini: Path, tmp_path: Path) -> None:
-        self.port = free_port()
-        self.log_path = tmp_path / f"{name}-{ini.stem}.log"
+        port = free_port()
         env = {**server_env(), "STACKAPI_CONFIG": str(ini), "HOME": str(tmp_path)}
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                engine_command(name, self.port),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=str(tmp_path),
-            )
+        log_path = tmp_path / f"{name}-{ini.stem}.log"
+        super().__init__(engine_command(name, port), log_path, env, cwd=tmp_path)
+        self.port = port
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, dict]:
         """GET, retried (bounded) until the engine answers."""
@@ -152,22 +145,8 @@ class Engine:
                 return err.code, json.loads(err.read())
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"engine not answering:\n{self.log()}") from None
+                    raise AssertionError(f"engine not answering:\n{self.log_text()}") from None
                 time.sleep(0.1)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(30)
-                raise AssertionError(f"engine ignored SIGTERM:\n{self.log()}") from None
-        return self.proc.returncode
 
 
 @pytest.mark.parametrize("name", ["gunicorn", "uwsgi"])
@@ -193,4 +172,4 @@ def test_engine_serves_the_demo_without_eventlet(name, tmp_path):
         codes = (demo.stop(), probe.stop())
     print(f"\n{name} exit codes after SIGTERM: {codes}")
     assert codes == (0, 0)
-    assert "Traceback" not in demo.log() + probe.log()
+    assert "Traceback" not in demo.log_text() + probe.log_text()
