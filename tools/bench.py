@@ -26,7 +26,7 @@ import bench_apps
 import bench_load
 import bench_report
 import bench_servers
-from bench_servers import REPO, TOOLS, Server
+from bench_servers import REPO, Server
 
 import stackapi
 from stackapi.route_index import RouteIndex
@@ -62,18 +62,14 @@ def spread(values: list[float]) -> float:
 
 
 def start_servers(names: list[str], ini: Path, workdir: Path, cpus: str | None) -> list[Server]:
-    commands = {
-        "bare": [sys.executable, str(TOOLS / "bench_bare.py"), "--config", str(ini)],
-        "stack": [*stackapi_server(), "--config", str(ini)],
-    }
-    listen = ["--host", "127.0.0.1", "--port", "0"]
     started = []
     try:
         for name in names:
             if name == "gunicorn":
                 server = Server(name, gunicorn_args(), workdir / f"{name}.log", gunicorn_env(ini))
             else:
-                server = Server(name, commands[name] + listen, workdir / f"{name}-{ini.stem}.log")
+                args = bench_servers.server_args(name, ini)
+                server = Server(name, args, workdir / f"{name}-{ini.stem}.log")
             started.append(server.start(cpus))
     except BaseException:
         stop_servers(started)
@@ -84,11 +80,6 @@ def start_servers(names: list[str], ini: Path, workdir: Path, cpus: str | None) 
 def stop_servers(servers: list[Server]) -> None:
     for server in servers:
         server.stop()
-
-
-def stackapi_server() -> list[str]:
-    script = Path(sys.executable).with_name("stackapi-server")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "stackapi"]
 
 
 def gunicorn_args() -> list[str]:

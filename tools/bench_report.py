@@ -19,10 +19,6 @@ def _ratio(value: float | None, base: float | None) -> str:
     return f" ({value / base:.2f}x)"
 
 
-def _paired(ratio: float) -> str:
-    return f" ({ratio:.2f}x)" if ratio == ratio else ""
-
-
 def _row(label: str, cells: dict[str, str]) -> list[str]:
     return [label] + [cells.get(name, "-") for name in COLUMNS]
 
@@ -35,11 +31,11 @@ def throughput_rows(throughput: dict) -> list[list[str]]:
             m = by_c[connections]
             errors = f" err={m['errors']}" if m["errors"] else ""
             cells_rps[name] = (
-                f"{m['rps']:.0f}{_paired(m['rps_ratio'])} ±{m['rps_spread_pct']:.0f}%{errors}"
+                f"{m['rps']:.0f}{_ratio(m['rps_ratio'], 1)} ±{m['rps_spread_pct']:.0f}%{errors}"
             )
             cells_lat[name] = f"{m['p50_ms']:.2f} / {m['p99_ms']:.2f}"
             cells_cpu[name] = (
-                f"{m['cpu_us_per_req']:.0f}{_paired(m['cpu_ratio'])} ±{m['cpu_spread_pct']:.0f}%"
+                f"{m['cpu_us_per_req']:.0f}{_ratio(m['cpu_ratio'], 1)} ±{m['cpu_spread_pct']:.0f}%"
             )
         rows += [
             _row(f"1. req/s, c={connections}", cells_rps),

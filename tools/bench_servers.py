@@ -67,10 +67,18 @@ def demo_pipeline(parser: configparser.RawConfigParser) -> str:
     raise RuntimeError("[composite:main] of the demo ini leads to no [pipeline:...]")
 
 
-def demo_filters(demo_ini: Path = DEMO_INI) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """The filter names of the demo API's pipeline and their sections (raw)."""
+def _read(demo_ini: Path) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser()
     parser.read(demo_ini)
+    return parser
+
+
+def demo_filters(demo_ini: Path = DEMO_INI) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The filter names of the demo API's pipeline and their sections (raw)."""
+    return _filters(_read(demo_ini))
+
+
+def _filters(parser: configparser.RawConfigParser) -> tuple[list[str], dict[str, dict]]:
     names = parser.get(demo_pipeline(parser), "pipeline").split()[:-1]
     return names, {name: dict(parser.items(f"filter:{name}")) for name in names}
 
@@ -80,22 +88,21 @@ def _section(name: str, options: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _server_main(demo_ini: Path = DEMO_INI) -> dict[str, str]:
-    parser = configparser.RawConfigParser()
-    parser.read(demo_ini)
+def _server_main(parser: configparser.RawConfigParser) -> dict[str, str]:
     return dict(parser.items("server:main")) if parser.has_section("server:main") else {}
 
 
 def write_stack_ini(directory: Path, demo_ini: Path = DEMO_INI) -> Path:
     """``/v1`` -> the demo API's filters -> ``bench_apps.BenchRouter``; the demo's server."""
-    names, sections = demo_filters(demo_ini)
+    parser = _read(demo_ini)
+    names, sections = _filters(parser)
     parts = [
         f"# Written by tools/bench.py from the filters of the API pipeline in {demo_ini.name}.\n",
         _section("composite:main", {"use": "egg:stackapi#urlmap", "/v1": "api_v1"}),
         _section("pipeline:api_v1", {"pipeline": " ".join([*names, "bench_app"])}),
         *(_section(f"filter:{name}", sections[name]) for name in names),
         _section("app:bench_app", {"paste.app_factory": "bench_apps:BenchRouter.factory"}),
-        _section("server:main", _server_main(demo_ini)),
+        _section("server:main", _server_main(parser)),
         _LOGGING,
     ]
     path = directory / "bench-stack.ini"
@@ -118,7 +125,7 @@ def write_routing_ini(directory: Path, counts: tuple[int, ...]) -> Path:
                 {"paste.app_factory": "bench_apps:ManyRoutesRouter.factory", "routes": str(n)},
             )
         )
-    parts += [_section("server:main", _server_main()), _LOGGING]
+    parts += [_section("server:main", _server_main(_read(DEMO_INI))), _LOGGING]
     path = directory / "bench-routing.ini"
     path.write_text("\n".join(parts))
     return path
@@ -131,6 +138,16 @@ def raise_fd_limit(wanted: int) -> int:
     if soft < target:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def server_args(name: str, ini: Path) -> list[str]:
+    """The command of the bench's ``bare`` or ``stack`` server for ``ini``, on 127.0.0.1:0."""
+    if name == "bare":
+        command = [sys.executable, str(TOOLS / "bench_bare.py")]
+    else:  # the console script, as operators run it
+        script = Path(sys.executable).with_name("stackapi-server")
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "stackapi"]
+    return [*command, "--config", str(ini), "--host", "127.0.0.1", "--port", "0"]
 
 
 def gunicorn_command() -> list[str] | None:
