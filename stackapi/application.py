@@ -9,8 +9,8 @@ from webob.dec import wsgify
 
 from stackapi.faults import fault_from_exception
 from stackapi.options import Option, apply_options
+from stackapi.render import render
 from stackapi.request import Request
-from stackapi.resource import render
 
 
 class Application:

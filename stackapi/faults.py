@@ -76,3 +76,14 @@ def fault_from_exception(exc: webob.exc.HTTPException) -> webob.Response:
     resp = webob.Response(status=exc.status, body=b"", content_type=None, charset=None)
     resp.headers.extend(headers)
     return resp
+
+
+#: Where the sizelimit filter publishes its limit, so that a server's body reader can
+#: refuse a chunk announcing more at once.
+BODY_LIMIT_KEY = "stackapi.max_request_body_size"
+
+
+def too_large(limit: int) -> webob.exc.HTTPRequestEntityTooLarge:
+    return webob.exc.HTTPRequestEntityTooLarge(
+        explanation=f"Request body is larger than the limit of {limit} bytes."
+    )

@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import unquote_to_bytes
 
 from stackapi.faults import GENERIC_500, fault_response
-from stackapi.filters.access_log import printable
-from stackapi.filters.request_id import HEADER as REQUEST_ID_HEADER
-from stackapi.filters.request_id import logging_request_id, new_request_id
+from stackapi.request_ids import HEADER as REQUEST_ID_HEADER
+from stackapi.request_ids import logging_request_id, new_request_id, printable
 
 LOG = logging.getLogger("stackapi.guard")
 

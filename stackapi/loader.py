@@ -23,8 +23,8 @@ import paste.deploy
 from paste.deploy import loadwsgi
 
 from stackapi.errors import ConfigError
-from stackapi.filters.request_id import install_log_record_factory
 from stackapi.options import parse_options
+from stackapi.request_ids import install_log_record_factory
 from stackapi.urlmap import parse_entry, urlmap_factory
 
 #: Keys that name what builds a section (the "key" of a loading error).

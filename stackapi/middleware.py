@@ -15,8 +15,8 @@ import webob.exc
 
 from stackapi.faults import fault_from_exception
 from stackapi.options import Option, apply_options, parse_options
+from stackapi.render import render
 from stackapi.request import Request
-from stackapi.resource import render
 
 
 def direct_call(app: Callable) -> Callable:

@@ -19,8 +19,6 @@ import eventlet.wsgi
 import webob.exc
 
 from stackapi.faults import exception_message, fault_body
-from stackapi.filters.request_id import HEADER as REQUEST_ID_HEADER
-from stackapi.filters.request_id import current_request_id, logging_request_id, new_request_id
 from stackapi.framing import (
     MAX_HEADER_FIELDS,
     Refusal,
@@ -31,6 +29,8 @@ from stackapi.framing import (
     wants_close,
 )
 from stackapi.request_body import RequestBody
+from stackapi.request_ids import HEADER as REQUEST_ID_HEADER
+from stackapi.request_ids import current_request_id, logging_request_id, new_request_id
 
 LOG = logging.getLogger("stackapi.server")
 #: A connection whose first request line has not arrived (eventlet knows idle,

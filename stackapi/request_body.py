@@ -14,7 +14,7 @@ import eventlet.greenio
 import eventlet.wsgi
 import webob.exc
 
-from stackapi.filters.sizelimit import BODY_LIMIT_KEY, too_large
+from stackapi.faults import BODY_LIMIT_KEY, too_large
 from stackapi.framing import MAX_HEADER_FIELDS, Refusal, chunk_size
 
 #: A request body the app left unread is drained (keeping the connection) up to this

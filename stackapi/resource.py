@@ -8,9 +8,6 @@ JSON faults here; anything else propagates to the ``faultwrap`` filter.
 
 from __future__ import annotations
 
-import datetime
-import json
-import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,8 +16,10 @@ import webob.exc
 
 from stackapi.controller import ResponseObject
 from stackapi.faults import fault_from_exception
+from stackapi.json_body import has_body, parse_json_body
 from stackapi.microversion import ENVIRON_KEY as API_VERSION_KEY
 from stackapi.microversion import Microversions, resolve
+from stackapi.render import render
 from stackapi.request import Request
 
 #: Route actions that never take a body, and those that always need one.
@@ -28,63 +27,6 @@ _NO_BODY = frozenset({"index", "show", "delete", "new", "edit"})
 _BODY_REQUIRED = frozenset({"create", "update"})
 #: Route keys that are routing machinery, not arguments of the method.
 _ROUTING_KEYS = ("controller", "action", "format")
-_JSON_TYPES = ("application/json",)
-_INT_LIMIT = 2**63  # JSON numbers beyond a signed 64-bit integer are refused
-
-
-def render(result: Any, code: int | None = None) -> webob.Response:
-    """Turn what a controller (or :class:`stackapi.Application`) returned into a response.
-
-    =========================  ==================================================
-    returned                   response
-    =========================  ==================================================
-    ``dict`` or ``list``       JSON body; status ``code`` (``@response``) or 200
-    ``None``                   empty body; status ``code`` or 204
-    ``ResponseObject``         its ``obj`` as above; its ``code`` wins over
-                               ``@response``; its ``headers`` are added
-    ``webob.exc`` exception    the JSON fault of its status (>= 400)
-    ``webob.Response``         sent as is
-    anything else              ``TypeError`` (a 500 through ``faultwrap``)
-    =========================  ==================================================
-    """
-    if isinstance(result, webob.exc.HTTPException):
-        return fault_from_exception(result)
-    if isinstance(result, webob.Response):
-        return result
-    headers: dict[str, str] = {}
-    if isinstance(result, ResponseObject):
-        code = result.code or code
-        headers = result.headers
-        result = result.obj
-    if result is None:
-        resp = webob.Response(status=code or 204, body=b"", charset=None)
-        if "Content-Type" in resp.headers:  # webob adds text/html even when asked for none
-            del resp.headers["Content-Type"]
-    elif isinstance(result, (dict, list)):
-        resp = webob.Response(
-            status=code or 200,
-            body=_ENCODER.encode(result).encode(),
-            content_type="application/json",
-            charset=None,
-        )
-    else:
-        raise TypeError(
-            f"a controller must return a dict, a list, None, a ResponseObject or a "
-            f"webob.Response, not {type(result).__name__}"
-        )
-    for name, value in headers.items():
-        resp.headers[name] = value
-    return resp
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, (datetime.datetime, datetime.date)):
-        return obj.isoformat()
-    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
-
-
-# One encoder for every response: json.dumps(..., default=...) builds a new one per call.
-_ENCODER = json.JSONEncoder(default=_json_default)
 
 
 class Resource:
@@ -235,117 +177,3 @@ def _decode_path_args(args: dict, route: Any) -> dict:
                 raise webob.exc.HTTPBadRequest(explanation="The URL is not valid UTF-8.") from None
         decoded[key] = value
     return decoded
-
-
-def has_body(req: webob.Request) -> bool:
-    if req.content_length:
-        return True
-    return "chunked" in req.environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-
-
-def read_body(req: webob.Request) -> bytes:
-    """The whole body, read once from ``wsgi.input`` (and kept: ``req.body`` works after).
-
-    Read directly rather than through ``req.body``, which spools bodies over
-    10 kB into a temporary file.  A short or broken body is a 400, whatever
-    the server's ``wsgi.input`` raises for it.
-    """
-    length = req.content_length
-    try:
-        raw = req.body_file_raw.read(length) if length is not None else req.body_file_raw.read()
-    except webob.exc.HTTPException:
-        raise  # a fault already (sizelimit's 413, stackapi-server's 400/408)
-    except Exception:  # engines raise their own errors for broken bodies (gunicorn's, uWSGI's)
-        raise webob.exc.HTTPBadRequest(explanation="The request body could not be read.") from None
-    if length is not None and len(raw) < length:
-        raise webob.exc.HTTPBadRequest(
-            explanation=f"The request body ended after {len(raw)} of {length} bytes."
-        )
-    req.body = raw
-    return raw
-
-
-def check_content_type(req: webob.Request) -> None:
-    """415 unless the body is JSON in UTF-8 (or the type is not given)."""
-    header = req.environ.get("CONTENT_TYPE", "")
-    if not header.strip():
-        return
-    media, _, params = header.partition(";")
-    media = media.strip().lower()
-    if media not in _JSON_TYPES and not (
-        media.startswith("application/") and media.endswith("+json")
-    ):
-        raise webob.exc.HTTPUnsupportedMediaType(
-            explanation=f"Content type {media!r} is not supported; send application/json."
-        )
-    for param in params.split(";"):
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
-            "utf-8",
-            "utf8",
-        ):
-            raise webob.exc.HTTPUnsupportedMediaType(
-                explanation=f"Charset {value.strip()!r} is not supported; send UTF-8."
-            )
-
-
-def parse_json_body(req: webob.Request, required: bool) -> Any:
-    """The request's JSON object, or None if it has no body and ``required`` is false."""
-    raw = read_body(req) if has_body(req) else b""
-    if not raw.strip():
-        if required:
-            raise webob.exc.HTTPBadRequest(explanation="This request needs a JSON object as body.")
-        return None
-    check_content_type(req)
-    document = parse_json(raw)
-    if not isinstance(document, dict):
-        raise webob.exc.HTTPBadRequest(explanation="The request body must be a JSON object.")
-    return document
-
-
-def parse_json(raw: bytes) -> Any:
-    """Strict JSON: UTF-8 only, no NaN/Infinity, no duplicate keys, no huge numbers."""
-    try:
-        return json.loads(
-            raw.decode("utf-8"),
-            parse_constant=_refuse_constant,
-            parse_float=_finite_float,
-            parse_int=_bounded_int,
-            object_pairs_hook=_unique_keys,
-        )
-    except UnicodeDecodeError:
-        message = "The request body is not valid UTF-8."
-    except RecursionError:
-        message = "The request body is nested too deeply."
-    except ValueError as exc:
-        message = f"Malformed request body: {exc}"
-    raise webob.exc.HTTPBadRequest(explanation=message)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"number out of range: {text[:40]}")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    if len(text) > 20:
-        raise ValueError(f"number out of range: {text[:40]}")
-    value = int(text)
-    if not -_INT_LIMIT <= value < _INT_LIMIT:
-        raise ValueError(f"number out of range: {text}")
-    return value
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        seen: set[str] = set()
-        duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise ValueError(f"duplicate key {duplicate!r}")
-    return document

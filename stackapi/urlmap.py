@@ -11,8 +11,8 @@ from typing import Any
 
 from stackapi.errors import ConfigError
 from stackapi.faults import fault_response
-from stackapi.filters.request_id import new_request_id
 from stackapi.middleware import direct_call
+from stackapi.request_ids import new_request_id
 
 WSGIApp = Callable[..., Iterable[bytes]]
 #: Options of the section that are not prefixes.

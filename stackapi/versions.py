@@ -18,8 +18,8 @@ from stackapi.application import Application
 from stackapi.controller import ResponseObject
 from stackapi.microversion import Microversions
 from stackapi.options import Option, as_str
+from stackapi.render import render
 from stackapi.request import Request
-from stackapi.resource import render
 
 
 @dataclass(frozen=True)

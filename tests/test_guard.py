@@ -6,8 +6,8 @@ import logging
 import pytest
 import webob
 
-from stackapi.filters.request_id import install_log_record_factory
 from stackapi.guard import Guard, header_problem, url_problem
+from stackapi.request_ids import install_log_record_factory
 
 
 class Recorder:

@@ -31,7 +31,7 @@ def body(data: bytes, limit: int | None = None, length: int | None = None):
 
     import eventlet.wsgi
 
-    from stackapi.filters.sizelimit import BODY_LIMIT_KEY
+    from stackapi.faults import BODY_LIMIT_KEY
     from stackapi.request_body import RequestBody
 
     errors: list[str] = []

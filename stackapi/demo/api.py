@@ -18,11 +18,11 @@ from stackapi.demo.store import Store
 from stackapi.errors import ConfigError
 from stackapi.extensions import load_extensions
 from stackapi.faults import fault_from_exception
+from stackapi.json_body import has_body, read_body
 from stackapi.microversion import Microversions
 from stackapi.options import Option, as_list, as_str, parse_options
 from stackapi.policy import Policy
 from stackapi.request import Request
-from stackapi.resource import has_body, read_body
 from stackapi.versions import VersionInfo, VersionsApp
 
 #: 2.1 the first version; 2.2 servers have a ``description``; 2.3 a server's

@@ -12,9 +12,9 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from stackapi.filters.request_id import install_log_record_factory
 from stackapi.middleware import Middleware
 from stackapi.options import Option
+from stackapi.request_ids import install_log_record_factory, printable
 
 LOG = logging.getLogger("stackapi.access")
 
@@ -38,7 +38,6 @@ FIELDS = {
 
 # Control characters, space, '"' and non-ASCII (latin-1 decoded bytes of the
 # URL) are written %-escaped: a crafted URL cannot forge or split a log line.
-_ESCAPES = {c: f"%{c:02X}" for c in (*range(0x21), 0x22, 0x7F, *range(0x80, 0x100))}
 
 
 def as_format(value: str) -> str:
@@ -52,11 +51,6 @@ def as_format(value: str) -> str:
     except (ValueError, IndexError, AttributeError, TypeError) as exc:
         raise ValueError(f"not a valid format: {exc}") from None
     return template
-
-
-def printable(text: str) -> str:
-    """``text`` for a log line: controls, spaces, quotes and non-ASCII %-escaped."""
-    return text.translate(_ESCAPES)
 
 
 class AccessLogMiddleware(Middleware):

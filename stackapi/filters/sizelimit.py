@@ -9,24 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-import webob.exc
-
-from stackapi.faults import fault_from_exception, fault_response
+from stackapi.faults import BODY_LIMIT_KEY, fault_from_exception, fault_response, too_large
 from stackapi.middleware import Middleware
 from stackapi.options import Option, as_positive_int
 
 DEFAULT_LIMIT = 114688  # 112 KiB, nova's and oslo.middleware's default
+
+
 #: The limit in force for this request's chunked body, for the server: stackapi-server
 #: refuses a chunk announcing more at once, instead of waiting for its bytes.
-BODY_LIMIT_KEY = "stackapi.max_request_body_size"
-
-
-def too_large(limit: int) -> webob.exc.HTTPRequestEntityTooLarge:
-    return webob.exc.HTTPRequestEntityTooLarge(
-        explanation=f"Request body is larger than the limit of {limit} bytes."
-    )
-
-
 class LimitedInput:
     """A ``wsgi.input`` that refuses to deliver more than ``limit`` bytes in total.
 
