@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from stackapi.loader import Node, inspect_config, loadapp
-from stackapi.settings import ServerSettings
+from stackapi.server.settings import ServerSettings
 from stackapi.urlmap import URLMap
 
 _FORMAT_SUFFIX = ".{format}"  # what routes.Mapper.resource adds to every route

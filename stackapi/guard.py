@@ -9,74 +9,29 @@ response becomes a 500 fault, and HEAD/1xx/204/304 answers lose any body.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
-from urllib.parse import unquote_to_bytes
 
 from stackapi.faults import GENERIC_500, fault_response
+from stackapi.grammar import is_field_value, is_status, is_token, url_problem
 from stackapi.request_ids import HEADER as REQUEST_ID_HEADER
 from stackapi.request_ids import logging_request_id, new_request_id, printable
 
 LOG = logging.getLogger("stackapi.guard")
 
-#: RFC 9110 field names are tokens; values are visible latin-1 text and tabs
-#: (PEP 3333 strings are latin-1).  CR, LF and NUL can never be in either.
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*\Z")
-_STATUS = re.compile(r"[1-5][0-9][0-9] [\t\x20-\x7e\x80-\xff]*\Z")  # PEP 3333: "200 OK"
-#: C0 and C1 control characters and DEL: no place in a path.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _NO_BODY_HEADERS = frozenset({"content-length", "transfer-encoding"})
-
-
-def url_problem(environ: dict) -> str | None:
-    """Why this request's URL cannot be handed to an app, or None if it can.
-
-    WSGI gives the path as latin-1 characters standing for the URL's bytes;
-    apps (webob's ``req.path_info``, ``req.GET``, Routes) decode them as
-    UTF-8 and would fail with a 500 on anything else.  (Every request comes
-    through here: the ASCII-only common case skips the decoding.)
-    """
-    path = environ.get("PATH_INFO", "")
-    query = environ.get("QUERY_STRING", "")
-    try:
-        if not path.isascii():
-            path = path.encode("latin-1").decode("utf-8")
-        if "%" in query or not query.isascii():
-            query_bytes = unquote_to_bytes(query.encode("latin-1"))
-            query_bytes.decode("utf-8")
-            if b"\x00" in query_bytes:
-                return "The URL contains control characters."
-    except UnicodeError:
-        return "The URL is not valid UTF-8."
-    if _CONTROL.search(path):
-        return "The URL contains control characters."
-    if "." in path and any(segment in (".", "..") for segment in path.split("/")):
-        return "The URL must not contain '.' or '..' segments."
-    return None
 
 
 def header_problem(status: str, headers: Iterable[tuple[str, str]]) -> str | None:
     """Why ``status`` and ``headers`` cannot be written as they are, or None."""
-    if not isinstance(status, str) or not _STATUS.match(status):
+    if not isinstance(status, str) or not is_status(status):
         return f"status {status!r} is not a valid status line"
     for name, value in headers:
-        if not isinstance(name, str) or not _is_token(name):
+        if not isinstance(name, str) or not is_token(name):
             return f"header name {name!r} is not a token"
-        if not isinstance(value, str) or not _is_field_value(value):
+        if not isinstance(value, str) or not is_field_value(value):
             shown = repr(value)[:80]
             return f"header {name} has a value with control or non-latin-1 characters: {shown}"
     return None
-
-
-def _is_token(name: str) -> bool:
-    # Fast path for the usual names (letters, digits, dashes); the regex for the rest.
-    return (name.isascii() and name.replace("-", "").isalnum()) or bool(_TOKEN.match(name))
-
-
-def _is_field_value(value: str) -> bool:
-    # isprintable() is False for every ASCII control character; tabs and latin-1 take the regex.
-    return (value.isascii() and value.isprintable()) or bool(_FIELD_VALUE.match(value))
 
 
 class Guard:
@@ -165,7 +120,7 @@ class _Exchange:
             for k, v in self.headers
             if isinstance(k, str) and k.lower() == REQUEST_ID_HEADER and isinstance(v, str)
         ]
-        request_id = ids[0] if ids and _FIELD_VALUE.match(ids[0]) else new_request_id()
+        request_id = ids[0] if ids and is_field_value(ids[0]) else new_request_id()
         _log(logging.ERROR, request_id, "response refused: %s", self.problem, self.environ)
         fault = fault_response(500, GENERIC_500, [(REQUEST_ID_HEADER, request_id)])
         return fault(self.environ, self.server_start_response)

@@ -100,9 +100,13 @@ def wait_for_baseline(corpus: Corpus, greenlets_before: int, sockets_before: int
 
 @pytest.fixture
 def short_timeout_demo(run_server, tmp_path) -> Corpus:
-    """The demo with client_socket_timeout = 2 s (keepalive_timeout stays at its default)."""
+    """The demo with client_socket_timeout and client_header_timeout = 2 s (a stalled read,
+    and a whole head; keepalive_timeout stays at its default)."""
     assert raise_fd_limit(STALLED + 500) >= STALLED + 200, "fd limit too low for the test"
-    server = run_server(demo_ini(tmp_path), "--client-socket-timeout", str(SOCKET_TIMEOUT))
+    timeout = str(SOCKET_TIMEOUT)
+    server = run_server(
+        demo_ini(tmp_path), "--client-socket-timeout", timeout, "--client-header-timeout", timeout
+    )
     return Corpus(server)
 
 
