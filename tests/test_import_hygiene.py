@@ -53,7 +53,8 @@ def test_public_names():
 def test_app_layer_does_not_import_server_modules():
     out = python_output(
         "import sys, stackapi, stackapi.urlmap, stackapi.router, stackapi.resource\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('stackapi.server', 'stackapi.cli'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('stackapi.server', 'stackapi.cli'))"
+        "))"
     )
     assert out == "[]"
 
@@ -127,7 +128,8 @@ def eventlet_names(path: Path) -> set[str]:
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("eventlet"):
-                    aliases[(alias.asname or alias.name).split(".")[0]] = alias.asname or "eventlet"
+                    bound = alias.asname or alias.name.split(".")[0]
+                    aliases[bound] = alias.name if alias.asname else "eventlet"
     names = set(aliases.values())
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
