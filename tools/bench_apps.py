@@ -29,6 +29,11 @@ def bare_app(environ: dict, start_response: Callable) -> Iterable[bytes]:
     return [PING_BODY]
 
 
+def bare_factory(global_conf: dict, **local_conf: str) -> Callable:
+    """``paste.app_factory`` of :func:`bare_app`: an ini whose ``[app:main]`` is the function."""
+    return bare_app
+
+
 class PingController(stackapi.Controller):
     def index(self, req):
         return {"ping": "pong"}

@@ -1,8 +1,10 @@
-"""Load of tools/bench.py: wrk for steady load, a bounded asyncio client for bursts.
+"""Load of tools/bench.py: wrk for steady load, a bounded asyncio client for bursts,
+plain sockets for idle connections; and the timer of its in-process figures.
 
 wrk (C, epoll; ``apt-get install wrk``) measures throughput and latency over a
 fixed time.  A burst (N connections opened at once, one GET each) is what wrk
-cannot express; the asyncio client does it, bounded by a per-request and a total timeout.
+cannot express; the asyncio client does it, bounded by a per-request and a total
+timeout.  Idle connections are sockets that connect and send nothing.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPORT_SCRIPT = Path(__file__).resolve().parent / "wrk_report.lua"
@@ -48,6 +52,22 @@ def run_wrk(url: str, connections: int, seconds: float, cpus: str | None = None)
     )
     report["rps"] = report["requests"] / (report["duration_us"] / 1e6)
     return report
+
+
+def best_us(call: Callable[[], object], seconds: float = 1.0, loops: int = 7) -> float:
+    """Best of ``loops`` timed loops of ``call()``, about ``seconds`` in all; us per call."""
+    start, count = time.perf_counter(), 0
+    while time.perf_counter() - start < 0.05:  # warm-up, and a loop size to time
+        call()
+        count += 1
+    size = max(100, int(count * seconds / loops / 0.05))
+    best = float("inf")
+    for _ in range(loops):
+        start = time.perf_counter()
+        for _ in range(size):
+            call()
+        best = min(best, (time.perf_counter() - start) / size)
+    return best * 1e6
 
 
 async def _get(host: str, port: int, path: str, timeout: float) -> int:
@@ -99,3 +119,63 @@ def burst(url: str, count: int, timeout: float) -> dict:
         "error_kinds": errors,
         "wall_s": wall,
     }
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    host, _, port = url.removeprefix("http://").partition("/")[0].rpartition(":")
+    return host, int(port)
+
+
+def open_idle(url: str, count: int, seconds: float) -> tuple[list[socket.socket], int]:
+    """``count`` connections to ``url``'s server that send nothing (within ``seconds``
+    in all, 5 s per connect); the open sockets and how many connects failed."""
+    address = _host_port(url)
+    opened: list[socket.socket] = []
+    failed = 0
+    deadline = time.monotonic() + seconds
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            failed += count - len(opened) - failed
+            break
+        sock = socket.socket()
+        sock.settimeout(5)
+        try:
+            sock.connect(address)
+        except OSError:
+            sock.close()
+            failed += 1
+            continue
+        opened.append(sock)
+    return opened, failed
+
+
+def still_open(socks: list[socket.socket]) -> int:
+    """How many of ``socks`` are as they were: open, nothing received (not closed,
+    reset, or answered with a fault)."""
+    count = 0
+    for sock in socks:
+        sock.setblocking(False)
+        try:
+            sock.recv(1)
+        except BlockingIOError:
+            count += 1
+        except OSError:
+            pass
+    return count
+
+
+def close_all(socks: list[socket.socket]) -> None:
+    for sock in socks:
+        sock.close()
+
+
+def timed_get(url: str, timeout: float) -> dict:
+    """One GET on a new connection: its status (0 if none within ``timeout``) and seconds."""
+    host, port = _host_port(url)
+    path = "/" + url.removeprefix("http://").partition("/")[2]
+    start = time.monotonic()
+    try:
+        status = asyncio.run(_get(host, port, path, timeout))
+    except (OSError, asyncio.TimeoutError):
+        status = 0
+    return {"status": status, "seconds": time.monotonic() - start}

@@ -1,148 +1,235 @@
-"""The table tools/bench.py prints, and the issue's targets checked against it.
+"""The report tools/bench.py prints, and issue 13's targets checked against it.
 
-Every ratio is to server (a), the bare eventlet server, measured in the same run.
+Every ratio is to the reference row ``bare`` (the bare WSGI function on plain
+eventlet.wsgi), measured in the same run; ``±`` is the spread of the runs,
+(max - min) / median.
 """
 
 from __future__ import annotations
 
-COLUMNS = ("bare", "stack", "gunicorn")
-HEADINGS = {
-    "bare": "(a) bare eventlet",
-    "stack": "(b) stackapi",
-    "gunicorn": "(c) gunicorn gthread",
-}
+import json
+import statistics
+from pathlib import Path
+
+TARGET_C = 50
 
 
-def _ratio(value: float | None, base: float | None) -> str:
-    if value is None or not base or value != value or base != base:
-        return ""
-    return f" ({value / base:.2f}x)"
+def load(path: Path) -> dict:
+    """A saved run, with the concurrency keys back to ints (JSON made them strings)."""
+    results = json.loads(path.read_text())
+    for test in ("throughput", "probes"):
+        if test in results:
+            rows = results[test]["rows"]
+            for name, by_c in rows.items():
+                rows[name] = {int(c): summary for c, summary in by_c.items()}
+    if "routing" in results:
+        routing = results["routing"]
+        results["routing"] = {(int(k) if k.isdigit() else k): v for k, v in routing.items()}
+        micro = results["routing"]["in_process_us"]
+        results["routing"]["in_process_us"] = {int(k): v for k, v in micro.items()}
+    return results
 
 
-def _row(label: str, cells: dict[str, str]) -> list[str]:
-    return [label] + [cells.get(name, "-") for name in COLUMNS]
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return [line.rstrip() for line in lines]
 
 
-def throughput_rows(throughput: dict) -> list[list[str]]:
-    rows = []
-    for connections in sorted(next(iter(throughput.values()))):
-        cells_rps, cells_lat, cells_cpu = {}, {}, {}
-        for name, by_c in throughput.items():
-            m = by_c[connections]
+def _x(ratio: float | None) -> str:
+    return "" if ratio is None or ratio != ratio else f" ({ratio:.2f}x)"
+
+
+def throughput_lines(throughput: dict, labels: dict[str, str]) -> list[str]:
+    rows_data = throughput["rows"]
+    concurrency = sorted(next(iter(rows_data.values())))
+    rows = [["req/s (ratio) ±spread", *(f"c={c}" for c in concurrency)]]
+    for name, by_c in rows_data.items():
+        cells = []
+        for c in concurrency:
+            m = by_c[c]
             errors = f" err={m['errors']}" if m["errors"] else ""
-            cells_rps[name] = (
-                f"{m['rps']:.0f}{_ratio(m['rps_ratio'], 1)} ±{m['rps_spread_pct']:.0f}%{errors}"
-            )
-            cells_lat[name] = f"{m['p50_ms']:.2f} / {m['p99_ms']:.2f}"
-            cells_cpu[name] = (
-                f"{m['cpu_us_per_req']:.0f}{_ratio(m['cpu_ratio'], 1)} ±{m['cpu_spread_pct']:.0f}%"
-            )
-        rows += [
-            _row(f"1. req/s, c={connections}", cells_rps),
-            _row(f"   p50 / p99 ms, c={connections}", cells_lat),
-            _row(f"   server CPU us/req, c={connections}", cells_cpu),
-        ]
-    return rows
-
-
-def in_process_rows(in_process: dict) -> list[list[str]]:
-    cells = {name: f"{m['us_per_req']:.1f}" for name, m in in_process.items()}
-    return [_row("0. in-process us/req (no server)", cells)]
-
-
-def burst_rows(label: str, bursts: dict) -> list[list[str]]:
-    base = bursts.get("bare", {}).get("wall_s")
-    cells = {
-        name: f"{m['successes']}/{m['runs'][0]['requests']} ok, err={m['errors']},"
-        f" {m['wall_s']:.2f}s{_ratio(m['wall_s'], base)}"
-        for name, m in bursts.items()
-    }
-    return [_row(label, cells)]
-
-
-def rss_rows(rss: dict) -> list[list[str]]:
-    base = rss.get("bare", {}).get("peak_kib")
-    cells = {
-        name: f"{m['peak_kib'] / 1024:.1f}{_ratio(m['peak_kib'], base)}"
-        f" (idle {m['idle_kib'] / 1024:.1f})"
-        for name, m in rss.items()
-    }
-    return [_row("5. peak RSS MiB, 1000 in flight", cells)]
-
-
-def routing_rows(routing: dict, counts: tuple[int, ...]) -> list[list[str]]:
-    server = " / ".join(f"{routing[n]['p50_us']:.0f}" for n in counts)
-    micro = routing["in_process_us"]
-    plain = " / ".join(f"{micro[n]['routes']:.1f}" for n in counts)
-    index = " / ".join(f"{micro[n]['route_index']:.1f}" for n in counts)
-    names = "/".join(str(n) for n in counts)
-    return [
-        _row(
-            f"4. p50 us, last of {names} routes",
-            {"stack": f"{server} (ratio {routing['ratio']:.2f})"},
-        ),
-        _row(f"   routematch us, {names}: Routes", {"stack": plain}),
-        _row(f"   routematch us, {names}: RouteIndex", {"stack": index}),
+            cells.append(f"{m['rps']:.0f}{_x(m['rps_ratio'])} ±{m['rps_spread_pct']:.0f}%{errors}")
+        rows.append([labels.get(name, name), *cells])
+    lines = _table(rows) + [""]
+    c = TARGET_C if TARGET_C in concurrency else concurrency[0]
+    rows = [
+        [f"at c={c}", "p50 ms", "p90 ms", "p99 ms (ratio)", "max ms", "server CPU us/req (ratio)"]
     ]
+    for name, by_c in rows_data.items():
+        m = by_c[c]
+        rows.append(
+            [
+                labels.get(name, name),
+                f"{m['p50_ms']:.2f}",
+                f"{m['p90_ms']:.2f}",
+                f"{m['p99_ms']:.2f}{_x(m['p99_us_ratio'])} ±{m['p99_spread_pct']:.0f}%",
+                f"{m['max_ms']:.1f}",
+                f"{m['cpu_us_per_req']:.0f}{_x(m['cpu_us_per_req_ratio'])}"
+                f" ±{m['cpu_spread_pct']:.0f}%",
+            ]
+        )
+    loads = " ".join(f"{load:.2f}" for load in throughput.get("loadavg_by_round", []))
+    return lines + _table(rows) + ["", f"load average at the start of each round: {loads}"]
+
+
+def _paired(a: list[dict], b: list[dict], key: str, op) -> float:
+    return statistics.median(op(x[key], y[key]) for x, y in zip(a, b, strict=True))
+
+
+def log_line_cost(rows: dict) -> dict | None:
+    """The server's default per-request log line: ``stack_log`` (no logging sections)
+    against ``stack`` (quiet), paired run by run, at c=50."""
+    if "stack" not in rows or "stack_log" not in rows:
+        return None
+    quiet, logged = rows["stack"][TARGET_C]["runs"], rows["stack_log"][TARGET_C]["runs"]
+    return {
+        "rps_ratio": _paired(logged, quiet, "rps", lambda x, y: x / y),
+        "cpu_us": _paired(logged, quiet, "cpu_us_per_req", lambda x, y: x - y),
+    }
+
+
+def cost_split(results: dict) -> list[str]:
+    """CPU per request at c=50: what the server costs beside what the framework costs."""
+    rows = results["throughput"]["rows"]
+    in_process = results.get("in_process", {})
+    cpu = {name: by_c[TARGET_C]["cpu_us_per_req"] for name, by_c in rows.items()}
+    lines = ["server CPU us per request at c=50 (in-process app cost in brackets):"]
+    app = {"bare": "bare", "server": "bare", "stack": "stack", "granian": "stack"}
+    for name in ("bare", "server", "stack", "granian"):
+        if name in cpu:
+            inside = in_process.get(app[name], {}).get("us_per_req")
+            note = f" [app {inside:.1f}]" if inside is not None else ""
+            server = f", server's own ~{cpu[name] - inside:.0f}" if inside is not None else ""
+            lines.append(f"  {name:8} {cpu[name]:6.0f}{note}{server}")
+    cost = log_line_cost(rows)
+    if cost:
+        lines.append(
+            f"per-request log line (no logging sections vs quiet): req/s {cost['rps_ratio']:.2f}x,"
+            f" CPU {cost['cpu_us']:+.0f} us/req"
+        )
+    return lines
+
+
+def other_lines(results: dict) -> list[str]:
+    lines = []
+    if "in_process" in results:
+        cells = ", ".join(f"{k} {v['us_per_req']:.1f}" for k, v in results["in_process"].items())
+        lines.append(f"0. in-process us/req (no server): {cells}")
+    if "sleep" in results:
+        base = results["sleep"]["bare"]["wall_s"]
+        for name, m in results["sleep"].items():
+            lines.append(
+                f"2. 1000 x sleep(1), {name}: {m['successes']}/{m['runs'][0]['requests']} ok,"
+                f" err={m['errors']}, wall {m['wall_s']:.2f}s{_x(m['wall_s'] / base)}"
+                f" ±{m['wall_spread_pct']:.0f}%"
+            )
+    if "rss" in results:
+        base = results["rss"]["bare"]["peak_kib"]
+        for name, m in results["rss"].items():
+            lines.append(
+                f"2. peak RSS, 1000 in flight, {name}: {m['peak_kib'] / 1024:.1f} MiB"
+                f"{_x(m['peak_kib'] / base)} (idle {m['idle_kib'] / 1024:.1f})"
+            )
+    for name, m in results.get("idle", {}).items():
+        lines.append(
+            f"3. {m['connections']} idle connections, {name}: {m['connect_failed']} connects"
+            f" failed, {m['accepted']} accepted, {m['closed_by_server']} closed by the server"
+            f" ({m['evicted_by_design']} at the cap);"
+            f" GET meanwhile: {m['get_status'] or 'no answer'} in {m['get_ms']:.0f} ms;"
+            f" RSS +{(m['rss_after_kib'] - m['rss_before_kib']) / 1024:.1f} MiB,"
+            f" {m['rss_per_connection_bytes']:.0f} B per connection"
+        )
+    if "routing" in results:
+        r = results["routing"]
+        counts = sorted(k for k in r if isinstance(k, int))
+        p50 = " / ".join(f"{r[n]['p50_us']:.0f}" for n in counts)
+        micro = " / ".join(
+            f"{r['in_process_us'][n]['routes']:.1f}-{r['in_process_us'][n]['route_index']:.1f}"
+            for n in counts
+        )
+        lines.append(f"4. routing p50 us, last of {counts} routes: {p50} (ratio {r['ratio']:.2f})")
+        lines.append(f"   routematch us (Routes-RouteIndex): {micro}")
+    if "parsers" in results:
+        for label, us in results["parsers"]["us"].items():
+            lines.append(f"5. {label}: {us:.2f} us")
+    return lines
 
 
 def targets(results: dict) -> list[tuple[str, str, bool]]:
-    """(target, measured, met) for each target of issue 6 that this run measured."""
+    """(target, measured, met) for each of issue 13's targets this run measured."""
     checks = []
-    throughput = results.get("throughput")
-    if throughput and "bare" in throughput and "stack" in throughput:
-        ratio = throughput["stack"][50]["rps_ratio"]
-        checks.append(("stack req/s at c=50 >= 0.70x bare", f"{ratio:.2f}x", ratio >= 0.70))
+    rows = results.get("throughput", {}).get("rows", {})
+
+    def at(name: str, key: str) -> float | None:
+        return rows[name][TARGET_C][key] if name in rows else None
+
+    def check(goal: str, value: float | None, ok) -> None:
+        if value is not None:
+            checks.append((goal, f"{value:.2f}x", ok(value)))
+
+    check("bare function: stackapi-server req/s >= 1.5x", at("server", "rps_ratio"), (1.5).__le__)
+    check(
+        "bare function: CPU per request <= 0.7x",
+        at("server", "cpu_us_per_req_ratio"),
+        (0.7).__ge__,
+    )
+    check("user's ini, quiet: req/s >= 0.9x", at("stack", "rps_ratio"), (0.9).__le__)
+    check("user's ini, quiet: p99 <= 2x", at("stack", "p99_us_ratio"), (2.0).__ge__)
+    check("user's ini, no logging: p99 <= 2x", at("stack_log", "p99_us_ratio"), (2.0).__ge__)
     sleep = results.get("sleep")
-    if sleep and "bare" in sleep and "stack" in sleep:
-        ratio = sleep["stack"]["wall_s"] / sleep["bare"]["wall_s"]
-        errors = sleep["stack"]["errors"]
+    if sleep:
+        for name in ("server", "stack"):
+            ratio = sleep[name]["wall_s"] / sleep["bare"]["wall_s"]
+            errors = sleep[name]["errors"]
+            checks.append(
+                (
+                    f"1000 x 1 s, {name}: 0 failed, wall <= 1.10x",
+                    f"{errors} failed, {ratio:.2f}x",
+                    errors == 0 and ratio <= 1.10,
+                )
+            )
+    rss = results.get("rss")
+    if rss:
+        for name in ("server", "stack"):
+            check(
+                f"peak RSS, 1000 in flight, {name} <= 1.2x",
+                rss[name]["peak_kib"] / rss["bare"]["peak_kib"],
+                (1.2).__ge__,
+            )
+    for name, m in results.get("idle", {}).items():
+        if name == "bare":
+            continue
+        errors = m["errors"]
         checks.append(
             (
-                "1000 x 1s: wall <= 1.15x bare, 0 errors",
-                f"{ratio:.2f}x, {errors} errors",
-                ratio <= 1.15 and errors == 0,
+                f"{m['connections']} idle, {name}: 0 errors, a request answered",
+                f"{errors} errors, GET {m['get_status'] or 'unanswered'} in {m['get_ms']:.0f} ms",
+                errors == 0 and m["get_status"] == 200,
             )
         )
-    conns = results.get("connections")
-    if conns and "stack" in conns:
-        errors = conns["stack"]["errors"]
-        checks.append(("10k connections: 0 errors", str(errors), errors == 0))
-    routing = results.get("routing")
-    if routing:
-        checks.append(
-            ("routing p50 1000/10 <= 1.2", f"{routing['ratio']:.2f}", routing["ratio"] <= 1.2)
-        )
-    rss = results.get("rss")
-    if rss and "bare" in rss and "stack" in rss:
-        ratio = rss["stack"]["peak_kib"] / rss["bare"]["peak_kib"]
-        checks.append(("peak RSS, 1000 in flight <= 1.2x bare", f"{ratio:.2f}x", ratio <= 1.2))
     return checks
 
 
-def format_table(results: dict, counts: tuple[int, ...]) -> str:
-    rows = [["test", *(HEADINGS[name] for name in COLUMNS)]]
-    if "in_process" in results:
-        rows += in_process_rows(results["in_process"])
+def format_report(results: dict) -> str:
+    labels = results["meta"].get("rows", {})
+    lines = []
     if "throughput" in results:
-        rows += throughput_rows(results["throughput"])
-    if "sleep" in results:
-        rows += burst_rows("2. 1000 x sleep(1): ok, wall", results["sleep"])
-    if "connections" in results:
-        count = results["meta"]["profile"]["connections"]
-        rows += burst_rows(f"3. {count} connections: ok, wall", results["connections"])
-    if "routing" in results:
-        rows += routing_rows(results["routing"], counts)
-    if "rss" in results:
-        rows += rss_rows(results["rss"])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
+        lines += ["1. throughput, /v1/ping", *throughput_lines(results["throughput"], labels), ""]
+        lines += [*cost_split(results), ""]
+    if "probes" in results:
+        lines += ["5. loop probes", *throughput_lines(results["probes"], labels), ""]
+    lines += other_lines(results)
     checks = targets(results)
     if checks:
-        lines += ["", "targets (ratios to (a) of this run):"]
+        lines += ["", "targets (ratios to the reference of this run):"]
         lines += [f"  [{'x' if ok else ' '}] {goal}: {got}" for goal, got, ok in checks]
+    meta = results["meta"]
+    lines.append(
+        f"\nstackapi from {meta['stackapi']} (repo at {meta['commit']}"
+        f"{', stackapi/ modified' if meta.get('dirty') else ''}), {meta['date']},"
+        f" {meta['cpus']} CPUs, pinned={meta['pinned']}, load average"
+        f" {meta['loadavg_start'][0]:.2f} -> {meta.get('loadavg_end', [float('nan')])[0]:.2f}"
+    )
     return "\n".join(lines)

@@ -1,18 +1,21 @@
 """Servers of tools/bench.py: the inis it writes, the processes it starts, what /proc says.
 
-Every server is a subprocess on 127.0.0.1, port 0; its URL is read from its log
-("listening on ..." / gunicorn's "Listening at: ..."), and it is stopped by its
-PID (SIGTERM, then SIGKILL after a bounded wait).
+Every server is a subprocess on 127.0.0.1 (port 0, or a free one for granian);
+its URL is read from its log ("listening on ..." / granian's "Listening at: ..."),
+it is ready once it answers an HTTP request, and it is stopped by its PID
+(SIGTERM, then SIGKILL after a bounded wait).
 """
 
 from __future__ import annotations
 
 import configparser
+import http.client
+import importlib.util
 import os
 import re
 import resource
-import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,11 +27,13 @@ DEMO_INI = REPO / "etc" / "api-paste.ini"
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
-# Only the "listening on" line is logged: the per-request log lines of
-# access_log and of eventlet would measure the log handler, not the stack.
-_LOGGING = """
+# Quiet, as the bare server is: only the "listening on" line.  The server's own
+# line per request is logger stackapi.server.access at INFO, a child of
+# stackapi.server, so it is set to WARNING by name; access_log (the demo's
+# filter) checks the level and steps aside.
+QUIET_LOGGING = """
 [loggers]
-keys = root, server
+keys = root, server, access
 
 [handlers]
 keys = stderr
@@ -46,6 +51,12 @@ handlers = stderr
 qualname = stackapi.server
 propagate = 0
 
+[logger_access]
+level = WARNING
+handlers = stderr
+qualname = stackapi.server.access
+propagate = 0
+
 [handler_stderr]
 class = StreamHandler
 args = (sys.stderr,)
@@ -54,6 +65,9 @@ formatter = plain
 [formatter_plain]
 format = %(asctime)s %(levelname)s %(name)s %(message)s
 """
+
+#: The filters of issue 13's "full stack", each at its defaults, in a user's own ini.
+USER_FILTERS = ("request_id", "faultwrap", "sizelimit")
 
 
 def demo_pipeline(parser: configparser.RawConfigParser) -> str:
@@ -92,22 +106,69 @@ def _server_main(parser: configparser.RawConfigParser) -> dict[str, str]:
     return dict(parser.items("server:main")) if parser.has_section("server:main") else {}
 
 
-def write_stack_ini(directory: Path, demo_ini: Path = DEMO_INI) -> Path:
-    """``/v1`` -> the demo API's filters -> ``bench_apps.BenchRouter``; the demo's server."""
-    parser = _read(demo_ini)
-    names, sections = _filters(parser)
-    parts = [
-        f"# Written by tools/bench.py from the filters of the API pipeline in {demo_ini.name}.\n",
+def _stack(names: list[str], sections: dict[str, dict[str, str]]) -> list[str]:
+    """``/v1`` -> the filters ``names`` -> ``bench_apps.BenchRouter`` (Router + Resource)."""
+    return [
         _section("composite:main", {"use": "egg:stackapi#urlmap", "/v1": "api_v1"}),
         _section("pipeline:api_v1", {"pipeline": " ".join([*names, "bench_app"])}),
         *(_section(f"filter:{name}", sections[name]) for name in names),
         _section("app:bench_app", {"paste.app_factory": "bench_apps:BenchRouter.factory"}),
-        _section("server:main", _server_main(parser)),
-        _LOGGING,
     ]
-    path = directory / "bench-stack.ini"
+
+
+def write_bare_ini(directory: Path) -> Path:
+    """``[app:main]`` is the bare WSGI function; no ``[server:main]`` (every limit and
+    deadline at its default); quiet logging.  The bare eventlet.wsgi server reads it too."""
+    parts = [
+        "# Written by tools/bench.py: the bare WSGI function, the server's defaults.\n",
+        _section("app:main", {"paste.app_factory": "bench_apps:bare_factory"}),
+        QUIET_LOGGING,
+    ]
+    path = directory / "bench-bare.ini"
     path.write_text("\n".join(parts))
     return path
+
+
+def write_user_ini(directory: Path, logging: bool = True) -> Path:
+    """A user's own ini: urlmap -> request_id, faultwrap, sizelimit -> Router -> Resource,
+    no ``[server:main]``.  ``logging``: the quiet sections; else none at all (the
+    server's default, a line per request on stderr)."""
+    sections = {name: {"use": f"egg:stackapi#{name}"} for name in USER_FILTERS}
+    parts = [
+        "# Written by tools/bench.py: a user's plain ini, the server's defaults.\n",
+        *_stack(list(USER_FILTERS), sections),
+    ]
+    if logging:
+        parts.append(QUIET_LOGGING)
+    path = directory / ("bench-user.ini" if logging else "bench-user-nolog.ini")
+    path.write_text("\n".join(parts))
+    return path
+
+
+def write_demo_ini(directory: Path, demo_ini: Path = DEMO_INI) -> Path:
+    """``/v1`` -> the demo API's filters -> ``bench_apps.BenchRouter``; the demo's
+    ``[server:main]``; quiet logging (the demo's own logs two lines per request)."""
+    parser = _read(demo_ini)
+    names, sections = _filters(parser)
+    parts = [
+        f"# Written by tools/bench.py from the filters of the API pipeline in {demo_ini.name}.\n",
+        *_stack(names, sections),
+        _section("server:main", _server_main(parser)),
+        QUIET_LOGGING,
+    ]
+    path = directory / "bench-demo.ini"
+    path.write_text("\n".join(parts))
+    return path
+
+
+def write_inis(directory: Path) -> dict[str, Path]:
+    """Every ini of the throughput rows, by the name the rows use."""
+    return {
+        "bare": write_bare_ini(directory),
+        "user": write_user_ini(directory),
+        "user_nolog": write_user_ini(directory, logging=False),
+        "demo": write_demo_ini(directory),
+    }
 
 
 def write_routing_ini(directory: Path, counts: tuple[int, ...]) -> Path:
@@ -125,7 +186,7 @@ def write_routing_ini(directory: Path, counts: tuple[int, ...]) -> Path:
                 {"paste.app_factory": "bench_apps:ManyRoutesRouter.factory", "routes": str(n)},
             )
         )
-    parts += [_section("server:main", _server_main(_read(DEMO_INI))), _LOGGING]
+    parts.append(QUIET_LOGGING)
     path = directory / "bench-routing.ini"
     path.write_text("\n".join(parts))
     return path
@@ -140,23 +201,72 @@ def raise_fd_limit(wanted: int) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def server_args(name: str, ini: Path) -> list[str]:
-    """The command of the bench's ``bare`` or ``stack`` server for ``ini``, on 127.0.0.1:0."""
-    if name == "bare":
-        command = [sys.executable, str(TOOLS / "bench_bare.py")]
-    else:  # the console script, as operators run it
+#: The servers the bench starts: "bare" is the reference (eventlet.wsgi and the bare
+#: function, tools/bench_bare.py); "probe-*" are the parser probes (tools/bench_parsers.py).
+KINDS = ("bare", "stackapi", "granian", "granian-defaults", "probe-httptools", "probe-h11")
+
+
+#: granian's own flags for the granian row: one worker, and one thread to run the app.
+#: Its default (a blocking thread per request in flight, up to 512, on the one
+#: core) reached a third of the req/s at c=50 here: docs/performance.md.
+GRANIAN_FLAGS = ("--workers", "1", "--blocking-threads", "1")
+
+
+def server_args(
+    kind: str, ini: Path | None, granian_flags: tuple[str, ...] = GRANIAN_FLAGS
+) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of a server of ``kind`` for ``ini``, on 127.0.0.1."""
+    env = dict(os.environ)
+    if kind == "bare":
+        command = [sys.executable, str(TOOLS / "bench_bare.py"), "--config", str(ini)]
+    elif kind == "stackapi":  # the console script, as operators run it
         script = Path(sys.executable).with_name("stackapi-server")
         command = [str(script)] if script.exists() else [sys.executable, "-m", "stackapi"]
-    return [*command, "--config", str(ini), "--host", "127.0.0.1", "--port", "0"]
+        command += ["--config", str(ini)]
+    elif kind == "granian":  # it logs port 0 as 0: pick a free one
+        env["STACKAPI_CONFIG"] = str(ini)
+        return [
+            *granian_command(),
+            "--interface",
+            "wsgi",
+            *granian_flags,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(free_port()),
+            "stackapi.wsgi_app:application",
+        ], env
+    elif kind.startswith("probe-"):
+        parser = kind.removeprefix("probe-")
+        command = [sys.executable, str(TOOLS / "bench_parsers.py"), "--parser", parser]
+    else:
+        raise ValueError(f"unknown server kind {kind!r}")
+    return [*command, "--host", "127.0.0.1", "--port", "0"], env
 
 
-def gunicorn_command() -> list[str] | None:
-    """The gunicorn next to this interpreter (or on PATH), or None if not installed."""
-    script = Path(sys.executable).with_name("gunicorn")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("gunicorn")
-    return [found] if found else None
+def granian_command() -> list[str]:
+    script = Path(sys.executable).with_name("granian")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "granian"]
+
+
+def has_granian() -> bool:
+    return importlib.util.find_spec("granian") is not None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(
+    kind: str, ini: Path | None, log_path: Path, cpus: str | None = None, name: str = ""
+) -> Server:
+    if kind == "granian-defaults":
+        args, env = server_args("granian", ini, granian_flags=("--workers", "1"))
+    else:
+        args, env = server_args(kind, ini)
+    return Server(name or kind, args, log_path, env).start(cpus)
 
 
 class Server:
@@ -184,7 +294,7 @@ class Server:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             match = self._LISTENING.search(self.log_text())
-            if match:
+            if match and self._answers(match.group(1)):
                 self.url = match.group(1)
                 return self
             if self.proc.poll() is not None:
@@ -193,6 +303,21 @@ class Server:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"{self.name} not listening after {STARTUP_TIMEOUT}s:\n{self.log()}")
+
+    @staticmethod
+    def _answers(url: str) -> bool:
+        """Whether an HTTP request to ``url`` gets any answer (granian's worker starts
+        after its "Listening at" line)."""
+        host, _, port = url.removeprefix("http://").partition(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=2)
+        try:
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            return True
+        except OSError:
+            return False
+        finally:
+            conn.close()
 
     @property
     def pid(self) -> int:
@@ -224,6 +349,20 @@ class Server:
         """The largest resident set of the process tree's members (VmHWM)."""
         return max(_status_kib(pid, "VmHWM") for pid in _tree(self.pid))
 
+    def rss_kib(self) -> int:
+        """The resident set of the process tree now (VmRSS, summed)."""
+        return sum(_status_kib(pid, "VmRSS") for pid in _tree(self.pid))
+
+    def open_fds(self) -> int:
+        """File descriptors open in the process tree."""
+        total = 0
+        for pid in _tree(self.pid):
+            try:
+                total += len(os.listdir(f"/proc/{pid}/fd"))
+            except OSError:
+                pass
+        return total
+
 
 def _stat_fields(pid: int) -> list[str]:
     text = Path(f"/proc/{pid}/stat").read_text()
@@ -249,7 +388,7 @@ def _status_kib(pid: int, key: str) -> int:
 
 
 def _tree(root: int) -> list[int]:
-    """``root`` and its descendants (gunicorn: master and worker; taskset execs in place)."""
+    """``root`` and its descendants (granian: main and worker; taskset execs in place)."""
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():

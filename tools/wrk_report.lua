@@ -5,7 +5,7 @@ done = function(summary, latency, requests)
   io.write(string.format(
     '{"requests": %d, "duration_us": %d, "connect_errors": %d, "read_errors": %d, ' ..
     '"write_errors": %d, "status_errors": %d, "timeouts": %d, ' ..
-    '"p50_us": %d, "p99_us": %d, "max_us": %d}\n',
+    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}\n',
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end
