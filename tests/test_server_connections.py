@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import CONFIGS
-from httpclient import raise_fd_limit, read_all
+from httpclient import raise_fd_limit, read_all, socket_count
 
 pytestmark = pytest.mark.slow
 
@@ -103,13 +103,17 @@ def test_10000_idle_and_2000_trickling_clients_cost_a_new_client_nothing(run_ser
         body_head = b"POST /read HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n"
         bodies = open_many(server.port, trickling, body_head)
         trickle(heads + bodies)
-        status, took = probe(server.port)
-        per_idle = (rss_kib(server.pid) - before) * 1024 / (idle_count + 2 * trickling)
+        crowd = idle_count + 2 * trickling
+        while socket_count(server.pid) < crowd and time.monotonic() < opened + timeout:
+            time.sleep(0.05)  # until the server has accepted them all
+        answers = [probe(server.port) for _ in range(3)]
+        took = max(seconds for _, seconds in answers)
+        per_idle = (rss_kib(server.pid) - before) * 1024 / crowd
         print(
             f"\n{idle_count} idle + {2 * trickling} trickling connections: a new request "
-            f"answered in {took * 1000:.1f} ms; RSS {per_idle / 1024:.1f} KiB per connection"
+            f"answered in {took * 1000:.1f} ms at most; RSS {per_idle / 1024:.1f} KiB each"
         )
-        assert status == 200 and took < 1.0
+        assert [status for status, _ in answers] == [200] * 3 and took < 1.0
         # The tricklers keep sending; each is cut at its deadline, the silent ones too.
         open_ = set(idle + heads + bodies)
         while open_ and time.monotonic() < opened + timeout + MARGIN:

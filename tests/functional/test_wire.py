@@ -351,3 +351,15 @@ def test_a_pipelined_flood_is_answered_in_order(wire):
         numbers = [conn.read_response().json()["QUERY_STRING"] for _ in range(300)]
     assert numbers == [f"n={n}" for n in range(300)]
     wire.still_serving()
+
+
+def test_a_bodyless_request_has_an_empty_input_and_head_no_invented_length(wire):
+    assert wire.environ(request("GET", "/read")) == {"read": 0}
+    with wire.connect() as conn:
+        conn.send(request("HEAD", "/stream?chunks=3&delay=0") + request("GET", "/probe"))
+        head = conn.read_response("HEAD")
+        assert head.status == 200 and head.body == b""
+        assert head.header("Content-Length") is None  # the GET's length is not known
+        assert head.header("Transfer-Encoding") is None
+        assert conn.read_response().json() == {"ok": True}  # still in step
+    wire.still_serving()
