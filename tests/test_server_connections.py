@@ -106,14 +106,19 @@ def test_10000_idle_and_2000_trickling_clients_cost_a_new_client_nothing(run_ser
         crowd = idle_count + 2 * trickling
         while socket_count(server.pid) < crowd and time.monotonic() < opened + timeout:
             time.sleep(0.05)  # until the server has accepted them all
+        # The first request after the burst waits for the crowd's first steps (each new
+        # connection's green thread runs once, ~30 us); the crowd costs nothing after that.
+        first_status, first = probe(server.port)
         answers = [probe(server.port) for _ in range(3)]
         took = max(seconds for _, seconds in answers)
         per_idle = (rss_kib(server.pid) - before) * 1024 / crowd
         print(
             f"\n{idle_count} idle + {2 * trickling} trickling connections: a new request "
-            f"answered in {took * 1000:.1f} ms at most; RSS {per_idle / 1024:.1f} KiB each"
+            f"answered in {first * 1000:.1f} ms right after the burst, then in "
+            f"{took * 1000:.1f} ms at most; RSS {per_idle / 1024:.1f} KiB each"
         )
-        assert [status for status, _ in answers] == [200] * 3 and took < 1.0
+        assert first_status == 200 and first < 5.0
+        assert [status for status, _ in answers] == [200] * 3 and took < 0.5
         # The tricklers keep sending; each is cut at its deadline, the silent ones too.
         open_ = set(idle + heads + bodies)
         while open_ and time.monotonic() < opened + timeout + MARGIN:
