@@ -84,6 +84,7 @@ class Connections:
         name = listener.getsockname()
         host, port = (name[0], str(name[1])) if isinstance(name, tuple) else ("localhost", "")
         return {
+            "GATEWAY_INTERFACE": "CGI/1.1",
             "SCRIPT_NAME": "",
             "SERVER_NAME": host,
             "SERVER_PORT": port,

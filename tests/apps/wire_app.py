@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 LOG = logging.getLogger("wire")
 KEYS = (
+    "GATEWAY_INTERFACE",
     "REQUEST_METHOD",
     "SCRIPT_NAME",
     "PATH_INFO",

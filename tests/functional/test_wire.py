@@ -198,6 +198,7 @@ def test_an_expectation_other_than_100_continue_is_417(wire):
 def test_the_environ_of_a_plain_get(wire):
     seen = wire.environ(b"GET /environ?a=1 HTTP/1.1\r\nHost: api.test:8774\r\n\r\n")
     assert seen == {
+        "GATEWAY_INTERFACE": "CGI/1.1",
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
         "PATH_INFO": "/environ",
