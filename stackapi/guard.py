@@ -1,9 +1,10 @@
 """guard: what stackapi-server promises on the wire, whatever the app below it does.
 
 A plain WSGI wrapper (no eventlet, no webob objects on the hot path) that
-``server.serve`` puts around the loaded app: URLs that are not UTF-8 text are
-refused before any app code runs, a response header that would split the
-response becomes a 500 fault, and HEAD/1xx/204/304 answers lose any body.
+``stackapi-server`` and ``stackapi.wsgi_app`` put around the loaded app: URLs
+that are not UTF-8 text are refused before any app code runs, a response header
+that would split the response becomes a 500 fault, and HEAD/1xx/204/304 answers
+lose any body.
 """
 
 from __future__ import annotations

@@ -65,6 +65,10 @@ LINGER_READS = 16  # x 64 KiB: what a refused client may still send before we cl
 _QUIET_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN, errno.ESHUTDOWN})
 
 
+#: ``wsgi.input`` of every request without a body (it reads nothing, so one is shared).
+EMPTY_BODY = RequestBody(BodyState(length=0, chunked=False), lambda: None)
+
+
 class HeadTimeout(Exception):
     """A request head did not arrive in time: ``client_header_timeout`` or a stalled read."""
 
@@ -128,6 +132,7 @@ class Connection:
         self.req: Request | None = None
         self.settings: ServerSettings = registry.generation.settings
         self.fresh = True  # no request yet: a drain gives it a grace period
+        self.accepted: float | None = time.monotonic()
         self.lost = False  # a write failed: the client is gone
         self.lost_reason = ""
         self.lost_logged = False
@@ -198,7 +203,7 @@ class Connection:
             return False
         if req is None:
             return False
-        self.fresh = False
+        self.fresh, self.accepted = False, None
         return self._dispatch(req, generation)
 
     # -- reading a head ---------------------------------------------------------------
@@ -209,7 +214,9 @@ class Connection:
             self.buf = self._wait_for_request()
             if not self.buf:
                 return None
-        deadline = _deadline(self.settings.client_header_timeout)
+        # A new connection's first head is due client_header_timeout after the accept
+        # (as nginx counts it); a keep-alive request's, after its first byte.
+        deadline = _deadline(self.settings.client_header_timeout, self.accepted)
         tail, fed = b"", 0
         self.req = None
         while True:
@@ -234,7 +241,7 @@ class Connection:
             req = self.req
             if req is not None and req.head_done:
                 return req
-            tail = window[-3:]
+            tail = (tail + piece)[-3:]
 
     def _wait_for_request(self) -> bytes:
         """The first bytes of the next request; b"" when idle too long, evicted or drained."""
@@ -563,6 +570,8 @@ class Connection:
         if req.body is not None:
             environ["wsgi.input"] = RequestBody(req.body, lambda: self.pull_body(req))
             req.environ = environ
+        else:
+            environ["wsgi.input"] = EMPTY_BODY
         return environ
 
     # -- writing ----------------------------------------------------------------------
@@ -639,8 +648,8 @@ class Connection:
             pass
 
 
-def _deadline(seconds: float) -> float | None:
-    return time.monotonic() + seconds if seconds else None
+def _deadline(seconds: float, start: float | None = None) -> float | None:
+    return (start or time.monotonic()) + seconds if seconds else None
 
 
 def _limit(seconds: float) -> float | None:

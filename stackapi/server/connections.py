@@ -70,7 +70,9 @@ class Connections:
         self.pool = eventlet.GreenPool(self.cap)
         self.listener = eventlet.greenio.GreenSocket(listener.dup())
         self.open: set[Connection] = set()
-        self.waiting: dict[Connection, None] = {}  # idle, oldest first
+        # Idle connections, oldest first: kept-alive ones, and new ones yet to send a byte.
+        self.waiting: dict[Connection, float] = {}
+        self.silent: dict[Connection, float] = {}
         self.draining = False
         self.in_flight = 0
         self.acceptor: eventlet.greenthread.GreenThread | None = None
@@ -82,6 +84,7 @@ class Connections:
         name = listener.getsockname()
         host, port = (name[0], str(name[1])) if isinstance(name, tuple) else ("localhost", "")
         return {
+            "GATEWAY_INTERFACE": "CGI/1.1",
             "SCRIPT_NAME": "",
             "SERVER_NAME": host,
             "SERVER_PORT": port,
@@ -156,29 +159,38 @@ class Connections:
     # -- what connections report ------------------------------------------------------
 
     def idle(self, connection: Connection) -> None:
-        self.waiting[connection] = None
+        (self.silent if connection.fresh else self.waiting)[connection] = time.monotonic()
         if self.draining:  # it connected just before the drain: a grace period
             eventlet.spawn_after(FIRST_REQUEST_GRACE, self._evict_if_idle, connection)
 
     def busy(self, connection: Connection) -> None:
         self.waiting.pop(connection, None)
+        self.silent.pop(connection, None)
 
     def closed(self, connection: Connection) -> None:
         self.open.discard(connection)
-        self.waiting.pop(connection, None)
+        self.busy(connection)
 
     def evict_oldest(self) -> bool:
-        """Close the connection idle the longest; False if none is idle."""
-        if not self.waiting:
+        """Close the connection idle the longest: a kept-alive one first, else a new one
+        silent for FIRST_REQUEST_GRACE (a younger one's request may be on its way).
+        False if none is idle."""
+        if self.waiting:
+            connection = next(iter(self.waiting))
+        elif (
+            self.silent
+            and next(iter(self.silent.values())) < time.monotonic() - FIRST_REQUEST_GRACE
+        ):
+            connection = next(iter(self.silent))
+        else:
             return False
-        connection = next(iter(self.waiting))
-        self.waiting.pop(connection)
+        self.busy(connection)
         connection.evict()
         return True
 
     def _evict_if_idle(self, connection: Connection) -> None:
-        if connection in self.waiting:
-            self.waiting.pop(connection)
+        if connection in self.waiting or connection in self.silent:
+            self.busy(connection)
             connection.evict()
 
     # -- stopping -----------------------------------------------------------------------
@@ -193,10 +205,9 @@ class Connections:
             self.acceptor.kill()
         self.listener.close()
         for connection in list(self.waiting):
-            if connection.fresh:
-                eventlet.spawn_after(FIRST_REQUEST_GRACE, self._evict_if_idle, connection)
-            else:
-                self._evict_if_idle(connection)
+            self._evict_if_idle(connection)
+        for connection in list(self.silent):
+            eventlet.spawn_after(FIRST_REQUEST_GRACE, self._evict_if_idle, connection)
 
     @property
     def done(self) -> bool:

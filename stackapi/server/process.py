@@ -72,7 +72,7 @@ class Server:
         self.connections: Connections | None = None
 
     def notify(self, *fields: str) -> None:
-        if self.parent_pid is None:
+        if self.parent_pid is None:  # systemd hears the main process only
             notify.notify(*fields)
 
     def serve(self, app: Callable) -> int:
@@ -81,8 +81,9 @@ class Server:
         environ = Connections.base_environ(self.listener, self.settings)
         self.connections = Connections(self.listener, Generation(app, self.settings, environ))
         self.connections.start()
-        LOG.info("ready: %d requests in flight at most", self.settings.pool_size)
-        self.notify("READY=1")
+        if self.parent_pid is None:  # a worker's parent says when all are ready
+            LOG.info("ready: %d requests in flight at most", self.settings.pool_size)
+            notify.notify("READY=1")
         while True:
             eventlet.sleep(_POLL_SECONDS)
             signum = self.received.pop(0) if self.received else None
@@ -101,7 +102,10 @@ class Server:
 
     def hangup(self) -> None:
         if self.reload is None:
-            LOG.info("SIGHUP ignored by worker %d: send it to the parent process", os.getpid())
+            if self.parent_pid is not None:
+                LOG.info("SIGHUP ignored by worker %d: send it to the parent", os.getpid())
+            else:
+                LOG.info("SIGHUP ignored: this process cannot reload (stackapi-server can)")
             return
         self.notify("RELOADING=1", notify.monotonic_usec())
         try:

@@ -157,10 +157,10 @@ class Response:
     def _framing(self, known: int | None) -> str:
         """How a body without Content-Length is framed: its known length, chunks, or the
         connection's end (HTTP/1.0)."""
+        if self.req.method == "HEAD":
+            return ""  # the GET's length is unknown here: better none than a wrong one
         if known is not None:
             return f"Content-Length: {known}\r\n"
-        if self.req.method == "HEAD":
-            return ""
         if self.req.version == "HTTP/1.1":
             self.chunked = True
             return "Transfer-Encoding: chunked\r\n"

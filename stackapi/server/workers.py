@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from stackapi.errors import StackapiError
-from stackapi.server import process
+from stackapi.server import notify, process
 from stackapi.server.listener import close_listener
 from stackapi.server.settings import ServerSettings
 
@@ -222,6 +222,7 @@ class Arbiter:
         except StackapiError as exc:
             LOG.error("reload failed, still serving the previous configuration: %s", exc)
             return
+        notify.notify("RELOADING=1", notify.monotonic_usec())
         self.settings.carry_restart_only(settings)
         newest = max([self.generation, *(w.generation for w in self.workers.values())])
         self.pending = (newest + 1, settings)
@@ -255,8 +256,12 @@ class Arbiter:
                 time.monotonic() - worker.started,
             )
             if self.pending is not None and worker.generation == self.pending[0]:
+                first = self.generation == 0
                 self.generation, self.settings = self.pending
                 self.pending = None
+                if first:
+                    LOG.info("ready: %d worker(s) starting", self.settings.workers)
+                notify.notify("READY=1")  # the first start, or a reload now serving
         else:
             worker.error = message.removeprefix("error ")
 
@@ -294,6 +299,7 @@ class Arbiter:
         if is_pending:
             LOG.error("reload failed, still serving the previous configuration: %s", reason)
             self.pending = None
+            notify.notify("READY=1")
         else:
             LOG.error("worker %d could not start: %s", worker.pid, reason)
         return is_pending
@@ -313,6 +319,7 @@ class Arbiter:
 
     def _begin_stop(self, signum: signal.Signals) -> None:
         self.stopping = True
+        notify.notify("STOPPING=1")
         timeout = self.settings.graceful_shutdown_timeout
         self.stop_deadline = time.monotonic() + timeout + STOP_MARGIN if timeout else None
         close_listener(self.listener, self.settings)

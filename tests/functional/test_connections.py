@@ -1,6 +1,5 @@
 """Connections: stalled, vanishing and queued clients neither block the server nor leak."""
 
-import os
 import re
 import selectors
 import socket
@@ -11,7 +10,7 @@ import pytest
 
 from conftest import CONFIGS
 from demo_config import demo_ini
-from httpclient import fetch_many, raise_fd_limit
+from httpclient import fetch_many, raise_fd_limit, socket_count
 
 from .conftest import AUTH, COLLECTION, Corpus
 from .rawhttp import request
@@ -61,18 +60,6 @@ def abort(sock: socket.socket) -> None:
     """Close with a TCP reset (SO_LINGER 0), as a client that crashes does."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
-
-
-def socket_count(pid: int) -> int:
-    """Open sockets of process ``pid`` (Linux /proc)."""
-    fd_dir = f"/proc/{pid}/fd"
-    count = 0
-    for name in os.listdir(fd_dir):
-        try:
-            count += os.readlink(os.path.join(fd_dir, name)).startswith("socket:")
-        except FileNotFoundError:
-            pass
-    return count
 
 
 def greenlets(corpus: Corpus) -> int:
