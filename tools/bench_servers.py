@@ -291,17 +291,24 @@ class Server:
             self.proc = subprocess.Popen(
                 args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(REPO)
             )
+        try:
+            self._wait_listening()
+        except BaseException:  # not listening, or the bench interrupted: stop it anyway
+            self.stop()
+            raise
+        return self
+
+    def _wait_listening(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             match = self._LISTENING.search(self.log_text())
             if match and self._answers(match.group(1)):
                 self.url = match.group(1)
-                return self
+                return
             if self.proc.poll() is not None:
                 code = self.proc.returncode
                 raise RuntimeError(f"{self.name} exited with {code}:\n{self.log()}")
             time.sleep(0.05)
-        self.stop()
         raise RuntimeError(f"{self.name} not listening after {STARTUP_TIMEOUT}s:\n{self.log()}")
 
     @staticmethod
