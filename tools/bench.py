@@ -39,7 +39,10 @@ CONCURRENCY = (1, 50, 1000)
 TARGET_C = 50  # the concurrency of the issue's targets
 ROUTE_COUNTS = (10, 100, 1000)
 SLEEPERS = 1000  # test 2: requests that each block 1 s
-IDLE_GET_TIMEOUT = 10.0  # test 3: the request sent while the idle connections are open
+IDLE_GET_TIMEOUT = 10.0  # test 3: the requests sent while the idle connections are open
+#: Test 3's second request, after the last connect: beyond the server's grace for new
+#: silent connections (FIRST_REQUEST_GRACE, 2 s), when it may close one at the cap.
+IDLE_LATER_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -270,12 +273,13 @@ def summarize_bursts(runs: dict) -> dict:
 
 
 def test_idle(server: Server, count: int, cap: int | None) -> dict:
-    """``count`` connections that send nothing, held open; one GET meanwhile.
+    """``count`` connections that send nothing, held open; a GET meanwhile, twice: as
+    soon as they are all accepted, and :data:`IDLE_LATER_S` after the last connect.
 
     All within the server's client_header_timeout (60 s by default).  RSS growth
     is VmRSS once the connections are accepted and the server is quiet again,
     minus VmRSS before, per connection.  ``cap``: the server's max_connections;
-    the GET beyond it closes the oldest idle connection, by design.
+    a GET beyond it may close the oldest idle connection, by design.
     """
     bench_load.timed_get(server.url + "/v1/ping", 10)  # warm-up
     settle(server)
@@ -290,11 +294,13 @@ def test_idle(server: Server, count: int, cap: int | None) -> dict:
     settle(server)
     rss_after = server.rss_kib()
     try:
-        get = bench_load.timed_get(server.url + "/v1/ping", IDLE_GET_TIMEOUT)
+        first = bench_load.timed_get(server.url + "/v1/ping", IDLE_GET_TIMEOUT)
+        time.sleep(max(0.0, start + connect_s + IDLE_LATER_S - time.monotonic()))
+        later = bench_load.timed_get(server.url + "/v1/ping", IDLE_GET_TIMEOUT)
         kept = bench_load.still_open(socks)
     finally:
         bench_load.close_all(socks)
-    evictions = max(0, len(socks) + 1 - cap) if cap else 0
+    evictions = max(0, len(socks) + 2 - cap) if cap else 0
     closed = len(socks) - kept
     return {
         "connections": count,
@@ -305,8 +311,12 @@ def test_idle(server: Server, count: int, cap: int | None) -> dict:
         "closed_by_server": closed,
         "evicted_by_design": min(closed, evictions),
         "errors": failed + closed - min(closed, evictions),
-        "get_status": get["status"],
-        "get_ms": get["seconds"] * 1000,
+        "get_status": first["status"],
+        "get_error": first["error"],
+        "get_ms": first["seconds"] * 1000,
+        "later_status": later["status"],
+        "later_error": later["error"],
+        "later_ms": later["seconds"] * 1000,
         "rss_before_kib": rss_before,
         "rss_after_kib": rss_after,
         "rss_per_connection_bytes": (rss_after - rss_before) * 1024 / max(accepted, 1),

@@ -170,12 +170,13 @@ def close_all(socks: list[socket.socket]) -> None:
 
 
 def timed_get(url: str, timeout: float) -> dict:
-    """One GET on a new connection: its status (0 if none within ``timeout``) and seconds."""
+    """One GET on a new connection: its status (0 if none: ``error`` says why) and seconds."""
     host, port = _host_port(url)
     path = "/" + url.removeprefix("http://").partition("/")[2]
     start = time.monotonic()
+    status, error = 0, ""
     try:
         status = asyncio.run(_get(host, port, path, timeout))
-    except (OSError, asyncio.TimeoutError):
-        status = 0
-    return {"status": status, "seconds": time.monotonic() - start}
+    except (OSError, asyncio.TimeoutError) as exc:
+        error = type(exc).__name__
+    return {"status": status, "error": error, "seconds": time.monotonic() - start}
