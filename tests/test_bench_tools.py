@@ -177,7 +177,7 @@ def test_servers_start_answer_log_as_configured_and_stop(tmp_path):
 
 
 @pytest.mark.slow
-def test_idle_connections_are_held_and_a_request_answered_meanwhile(tmp_path):
+def test_idle_connections_are_held_and_requests_answered_meanwhile(tmp_path):
     server = bench_servers.start_server(
         "stackapi", bench_servers.write_bare_ini(tmp_path), tmp_path / "idle.log"
     )
@@ -187,5 +187,6 @@ def test_idle_connections_are_held_and_a_request_answered_meanwhile(tmp_path):
         assert result["get_status"] == result["later_status"] == 200
         assert result["still_open"] == 50
         assert bench_load.timed_get(server.url + "/v1/ping", 10)["status"] == 200
+        assert bench_load.keepalive_requests(server.url + "/v1/ping", 3, 4, 30) == 12
     finally:
         server.stop()

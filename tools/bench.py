@@ -16,6 +16,8 @@ import io
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,6 +45,7 @@ IDLE_GET_TIMEOUT = 10.0  # test 3: the requests sent while the idle connections 
 #: Test 3's second request, after the last connect: beyond the server's grace for new
 #: silent connections (FIRST_REQUEST_GRACE, 2 s), when it may close one at the cap.
 IDLE_LATER_S = 3.0
+CALLGRIND_REQUESTS = (50, 40)  # test 6: kept-alive connections x requests on each
 
 
 @dataclass(frozen=True)
@@ -335,6 +338,49 @@ def settle(server: Server, seconds: float = 10.0) -> None:
         before = now
 
 
+# -- test 6: instructions per request ------------------------------------------------------
+
+
+def test_instructions(rows: list[Row], inis: dict, workdir: Path, cpus) -> dict:
+    """User-space instructions per request of each server, counted by callgrind.
+
+    The one figure the neighbours' load does not move: the server runs under
+    ``valgrind --tool=callgrind`` with counting off; it is switched on for exactly
+    :data:`CALLGRIND_REQUESTS` requests (50 kept-alive connections) and off again.
+    Kernel work (system calls, the network) is not counted: CPU time is the figure
+    of record, this one says where the user-space work went.
+    """
+    wrapper = (
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        "--callgrind-out-file=/dev/null",
+    )
+    connections, each = CALLGRIND_REQUESTS
+    result = {}
+    for row in rows:
+        log = workdir / f"callgrind-{row.name}.log"
+        ini = inis[row.ini] if row.ini else None
+        server = bench_servers.start_server(row.kind, ini, log, cpus, row.name, wrapper)
+        try:
+            bench_load.keepalive_requests(server.url + "/v1/ping", 10, 5, 120)  # warm-up
+            control = ["callgrind_control", "-i"]
+            subprocess.run([*control, "on", str(server.pid)], capture_output=True, check=True)
+            ok = bench_load.keepalive_requests(server.url + "/v1/ping", connections, each, 600)
+            subprocess.run([*control, "off", str(server.pid)], capture_output=True, check=True)
+        finally:
+            server.stop()
+        counted = re.search(r"Collected : (\d+)", server.log_text())
+        total = connections * each
+        result[row.name] = {
+            "requests": total,
+            "ok": ok,
+            "instructions": int(counted.group(1)) if counted else None,
+            "per_request": int(counted.group(1)) / total if counted else None,
+        }
+    return result
+
+
 # -- test 4: routing ---------------------------------------------------------------------------
 
 
@@ -427,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--draw", metavar="JSON", help="only draw the picture of a saved run")
     parser.add_argument(
-        "--tests", default="1,2,3,4,5", help="which tests to run, e.g. 1,3 (0 runs with 1)"
+        "--tests", default="1,2,3,4,5,6", help="which tests to run, e.g. 1,3 (0 runs with 1)"
     )
     parser.add_argument(
         "--rows",
@@ -484,6 +530,12 @@ def run_tests(
             probes = [ROW_BY_NAME["bare"], ROW_BY_NAME["server"], *PROBES]
             with Servers(probes, inis, workdir, cpus) as servers:
                 results["probes"] = test_throughput(servers, profile, client_cpus, (TARGET_C,))
+        if "6" in tests:
+            if shutil.which("valgrind") and shutil.which("callgrind_control"):
+                chosen = [row for row in (*rows, *PROBES) if not row.kind.startswith("granian")]
+                results["instructions"] = test_instructions(chosen, inis, workdir, cpus)
+            else:
+                print("bench: valgrind is not installed (apt-get install valgrind): no test 6")
     return results
 
 

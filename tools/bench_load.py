@@ -180,3 +180,39 @@ def timed_get(url: str, timeout: float) -> dict:
     except (OSError, asyncio.TimeoutError) as exc:
         error = type(exc).__name__
     return {"status": status, "error": error, "seconds": time.monotonic() - start}
+
+
+async def _keepalive(host: str, port: int, path: str, count: int) -> int:
+    """``count`` GETs one after the other on one kept-alive connection; how many got 200."""
+    reader, writer = await asyncio.open_connection(host, port)
+    head = "".join(f"{name}: {value}\r\n" for name, value in HEADERS.items())
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{head}\r\n".encode()
+    ok = 0
+    try:
+        for _ in range(count):
+            writer.write(request)
+            await writer.drain()
+            status_and_headers = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in status_and_headers.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            ok += status_and_headers.startswith(b"HTTP/1.1 200 ")
+    finally:
+        writer.close()
+    return ok
+
+
+def keepalive_requests(url: str, connections: int, each: int, timeout: float) -> int:
+    """Exactly ``connections * each`` GETs of ``url``: ``connections`` kept-alive
+    connections at once, ``each`` requests on each; how many got 200 (bounded by
+    ``timeout`` in all)."""
+    host, port = _host_port(url)
+    path = "/" + url.removeprefix("http://").partition("/")[2]
+
+    async def main() -> list[int]:
+        tasks = [_keepalive(host, port, path, each) for _ in range(connections)]
+        return await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+
+    return sum(asyncio.run(main()))

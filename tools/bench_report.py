@@ -154,6 +154,15 @@ def other_lines(results: dict) -> list[str]:
     if "parsers" in results:
         for label, us in results["parsers"]["us"].items():
             lines.append(f"5. {label}: {us:.2f} us")
+    counts = results.get("instructions", {})
+    base = counts.get("bare", {}).get("per_request")
+    for name, m in counts.items():
+        if m["per_request"] is not None:
+            lines.append(
+                f"6. callgrind, {name}: {m['per_request'] / 1000:.0f}k instructions per request"
+                f"{_x(m['per_request'] / base) if base else ''}"
+                f" ({m['ok']}/{m['requests']} ok)"
+            )
     return lines
 
 

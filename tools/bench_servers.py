@@ -260,13 +260,20 @@ def free_port() -> int:
 
 
 def start_server(
-    kind: str, ini: Path | None, log_path: Path, cpus: str | None = None, name: str = ""
+    kind: str,
+    ini: Path | None,
+    log_path: Path,
+    cpus: str | None = None,
+    name: str = "",
+    wrapper: tuple[str, ...] = (),
 ) -> Server:
+    """A server of ``kind`` started and listening; ``wrapper``: a command it runs under
+    (valgrind, say)."""
     if kind == "granian-defaults":
         args, env = server_args("granian", ini, granian_flags=("--workers", "1"))
     else:
         args, env = server_args(kind, ini)
-    return Server(name or kind, args, log_path, env).start(cpus)
+    return Server(name or kind, [*wrapper, *args], log_path, env).start(cpus)
 
 
 class Server:
