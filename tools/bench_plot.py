@@ -39,11 +39,11 @@ def draw(results: dict, path: Path) -> None:
     _latency(middle, rows, labels)
     _cpu(right, rows)
     meta = results["meta"]
-    load = meta["loadavg_start"][0], meta.get("loadavg_end", [float("nan")])[0]
+    loads = results["throughput"].get("loadavg_by_round") or [meta["loadavg_start"][0]]
     fig.suptitle(
         f"stackapi {meta['commit']}, {meta['date']}: one core for the server, wrk on the other"
         f" (medians of {meta['profile']['runs']} runs x {meta['profile']['seconds']:g} s;"
-        f" load {load[0]:.2f} -> {load[1]:.2f})",
+        f" load average {min(loads):.1f}-{max(loads):.1f} over the rounds)",
         fontsize=10,
     )
     handles, names = left.get_legend_handles_labels()
