@@ -207,8 +207,9 @@ KINDS = ("bare", "stackapi", "granian", "granian-defaults", "probe-httptools", "
 
 
 #: granian's own flags for the granian row: one worker, and one thread to run the app.
-#: Its default (a blocking thread per request in flight, up to 512, on the one
-#: core) reached a third of the req/s at c=50 here: docs/performance.md.
+#: With its default (up to 512 threads running the app, on the one core) req/s at
+#: c=50 moved between 1.6x and 3.1x the reference from run to run; with one thread
+#: 2.06-2.12x (docs/performance.md; --rows granian_defaults measures both).
 GRANIAN_FLAGS = ("--workers", "1", "--blocking-threads", "1")
 
 
