@@ -14,7 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display here
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
 
 TARGET_C = 50
 COLORS = {
@@ -92,6 +92,9 @@ def _latency(ax, rows: dict, labels: dict) -> None:
         ax.bar(xs, values, width, color=COLORS.get(name), label=labels.get(name, name))
     ax.set_xticks(range(len(PERCENTILES)), PERCENTILES)
     ax.set_yscale("log")
+    lowest = min(rows[name][TARGET_C]["p50_ms"] for name in names)
+    ax.set_ylim(bottom=lowest / 1.6)
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
     ax.set_ylabel("latency, ms (log scale)")
