@@ -1,8 +1,8 @@
 """Benchmark: stackapi-server and the stack against bare eventlet.wsgi, in one run.
 
     .venv/bin/pip install -e '.[test,bench]'       # granian, matplotlib, h11
-    .venv/bin/python tools/bench.py                # full run, about 15 minutes
-    .venv/bin/python tools/bench.py --quick        # about 3 minutes
+    .venv/bin/python tools/bench.py                # full run, about 13 minutes
+    .venv/bin/python tools/bench.py --quick        # about 5 minutes
     .venv/bin/python tools/bench.py --draw bench-results.json   # the picture again
 
 Needs wrk (``apt-get install wrk``).  Not part of CI.  Method, figures and the
@@ -368,9 +368,10 @@ def test_instructions(rows: list[Row], inis: dict, workdir: Path, cpus) -> dict:
         try:
             bench_load.keepalive_requests(server.url + "/v1/ping", 10, 5, 120)  # warm-up
             control = ["callgrind_control", "-i"]
-            subprocess.run([*control, "on", str(server.pid)], capture_output=True, check=True)
+            switch = {"capture_output": True, "check": True, "timeout": 60}
+            subprocess.run([*control, "on", str(server.pid)], **switch)
             ok = bench_load.keepalive_requests(server.url + "/v1/ping", connections, each, 600)
-            subprocess.run([*control, "off", str(server.pid)], capture_output=True, check=True)
+            subprocess.run([*control, "off", str(server.pid)], **switch)
         finally:
             server.stop()
         counted = re.search(r"Collected : (\d+)", server.log_text())
@@ -469,7 +470,7 @@ def machine_info(args: argparse.Namespace, profile: Profile, pinned: bool, fd_li
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="short runs (about 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="short runs (about 5 minutes)")
     parser.add_argument("--json", default="bench-results.json", help="where to write the results")
     parser.add_argument(
         "--png", default=str(REPO / "docs" / "performance.png"), help="where to draw the run"
