@@ -182,7 +182,7 @@ def test_idle_connections_are_held_and_requests_answered_meanwhile(tmp_path):
         "stackapi", bench_servers.write_bare_ini(tmp_path), tmp_path / "idle.log"
     )
     try:
-        result = bench.test_idle(server, 50, cap=10_000)
+        result = bench.test_idle(server, 50, cap=10_000, later_s=0.2)
         assert result["errors"] == 0 and result["accepted"] >= 50
         assert result["get_status"] == result["later_status"] == 200
         assert result["still_open"] == 50
@@ -190,3 +190,23 @@ def test_idle_connections_are_held_and_requests_answered_meanwhile(tmp_path):
         assert bench_load.keepalive_requests(server.url + "/v1/ping", 3, 4, 30) == 12
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_a_variant_directory_comes_first_on_the_servers_path(tmp_path):
+    """What tools/bench_ab.py's B runs: the directory's modules before the installed ones."""
+    variant = tmp_path / "variant"
+    variant.mkdir()
+    (variant / "sitecustomize.py").write_text(
+        "import sys\nprint('variant loaded', file=sys.stderr)\n"
+    )
+    ini = bench_servers.write_bare_ini(tmp_path)
+    for path, loaded in ((None, False), (str(variant), True)):
+        server = bench_servers.start_server(
+            "stackapi", ini, tmp_path / f"{loaded}.log", pythonpath=path
+        )
+        try:
+            assert json.loads(_get(server.url + "/v1/ping")) == {"ping": "pong"}
+        finally:
+            server.stop()
+        assert ("variant loaded" in server.log_text()) == loaded

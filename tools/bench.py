@@ -278,9 +278,9 @@ def summarize_bursts(runs: dict) -> dict:
 # -- test 3: idle connections ------------------------------------------------------------------
 
 
-def test_idle(server: Server, count: int, cap: int | None) -> dict:
+def test_idle(server: Server, count: int, cap: int | None, later_s: float = IDLE_LATER_S) -> dict:
     """``count`` connections that send nothing, held open; a GET meanwhile, twice: as
-    soon as they are all accepted, and :data:`IDLE_LATER_S` after the last connect.
+    soon as they are all accepted, and ``later_s`` after the last connect.
 
     All within the server's client_header_timeout (60 s by default).  RSS growth
     is VmRSS once the connections are accepted and the server is quiet again,
@@ -301,7 +301,7 @@ def test_idle(server: Server, count: int, cap: int | None) -> dict:
     rss_after = server.rss_kib()
     try:
         first = bench_load.timed_get(server.url + "/v1/ping", IDLE_GET_TIMEOUT)
-        time.sleep(max(0.0, start + connect_s + IDLE_LATER_S - time.monotonic()))
+        time.sleep(max(0.0, start + connect_s + later_s - time.monotonic()))
         later = bench_load.timed_get(server.url + "/v1/ping", IDLE_GET_TIMEOUT)
         kept = bench_load.still_open(socks)
     finally:
@@ -344,8 +344,16 @@ def settle(server: Server, seconds: float = 10.0) -> None:
 # -- test 6: instructions per request ------------------------------------------------------
 
 
-def test_instructions(rows: list[Row], inis: dict, workdir: Path, cpus) -> dict:
-    """User-space instructions per request of each server, counted by callgrind.
+def test_instructions(
+    rows: list[Row],
+    inis: dict,
+    workdir: Path,
+    cpus,
+    requests: tuple[int, int] | None = None,
+    pythonpath: str | None = None,
+) -> dict:
+    """User-space instructions per request of each server, counted by callgrind
+    (``requests``: kept-alive connections x requests on each).
 
     The one figure the neighbours' load does not move: the server runs under
     ``valgrind --tool=callgrind`` with counting off; it is switched on for exactly
@@ -359,12 +367,14 @@ def test_instructions(rows: list[Row], inis: dict, workdir: Path, cpus) -> dict:
         "--instr-atstart=no",
         "--callgrind-out-file=/dev/null",
     )
-    connections, each = CALLGRIND_REQUESTS
+    connections, each = requests or CALLGRIND_REQUESTS
     result = {}
     for row in rows:
         log = workdir / f"callgrind-{row.name}.log"
         ini = inis[row.ini] if row.ini else None
-        server = bench_servers.start_server(row.kind, ini, log, cpus, row.name, wrapper)
+        server = bench_servers.start_server(
+            row.kind, ini, log, cpus, row.name, wrapper, pythonpath
+        )
         try:
             bench_load.keepalive_requests(server.url + "/v1/ping", 10, 5, 120)  # warm-up
             control = ["callgrind_control", "-i"]

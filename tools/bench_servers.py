@@ -267,13 +267,17 @@ def start_server(
     cpus: str | None = None,
     name: str = "",
     wrapper: tuple[str, ...] = (),
+    pythonpath: str | None = None,
 ) -> Server:
     """A server of ``kind`` started and listening; ``wrapper``: a command it runs under
-    (valgrind, say)."""
+    (valgrind, say); ``pythonpath``: directories searched before the installed packages
+    (another ``stackapi/`` tree, a ``sitecustomize.py``)."""
     if kind == "granian-defaults":
         args, env = server_args("granian", ini, granian_flags=("--workers", "1"))
     else:
         args, env = server_args(kind, ini)
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [pythonpath, env.get("PYTHONPATH")]))
     return Server(name or kind, [*wrapper, *args], log_path, env).start(cpus)
 
 
