@@ -1,8 +1,10 @@
-"""Servers: nova's CRUD, paging, filters and actions, on the demo's SQLite store.
+"""Servers: nova's CRUD, paging, filters and actions, on the demo's database (SQLAlchemy Core).
 
 Each request runs in the transaction the Router opened (``database(req)``):
-a refused or failed request changes nothing.  Callers see their own
-project's servers (admins: any; ``?all_tenants=1`` lists them all).
+a refused or failed request changes nothing.  A request that changes a
+server locks its row before reading it (``_get(..., lock=True)``), so
+concurrent changes of one server apply one after the other.  Callers see
+their own project's servers (admins: any; ``?all_tenants=1`` lists them all).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from webob import exc
 
 import stackapi
@@ -20,6 +23,7 @@ from stackapi.demo import schemas
 from stackapi.demo.flavors import find_flavor
 from stackapi.demo.paging import bookmark_base, item_links, page, page_size
 from stackapi.demo.store import database
+from stackapi.demo.tables import servers
 from stackapi.microversion import api_version
 from stackapi.policy import authorize, enforce
 from stackapi.request import Request
@@ -33,6 +37,12 @@ def _visible(req: Request, row: Any) -> bool:
     """A server row the caller may see: its project's, or any for an admin."""
     ctx = req.context
     return row is not None and (ctx.is_admin or row["project_id"] == ctx.project_id)
+
+
+def _contains(dialect: str, text: str) -> ColumnElement[bool]:
+    """``name`` contains ``text``, case-sensitive (LIKE is not, on SQLite)."""
+    position = func.strpos if dialect == "postgresql" else func.instr
+    return position(servers.c.name, text) > 0
 
 
 def _now() -> str:
@@ -65,21 +75,19 @@ class ServersController(stackapi.Controller):
             raise exc.HTTPBadRequest(explanation="Invalid flavorRef provided.")
         ctx, now, server_id = req.context, _now(), str(uuid.uuid4())
         database(req).execute(
-            "INSERT INTO servers (id, project_id, user_id, name, description, flavor_id,"
-            " image_ref, status, metadata, created, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)",
-            (
-                server_id,
-                ctx.project_id,
-                ctx.user_id,
-                spec["name"],
-                spec.get("description"),
-                flavor["id"],
-                spec.get("imageRef") or None,
-                json.dumps(spec.get("metadata", {})),
-                now,
-                now,
-            ),
+            insert(servers).values(
+                id=server_id,
+                project_id=ctx.project_id,
+                user_id=ctx.user_id,
+                name=spec["name"],
+                description=spec.get("description"),
+                flavor_id=flavor["id"],
+                image_ref=spec.get("imageRef") or None,
+                status="ACTIVE",
+                metadata=json.dumps(spec.get("metadata", {})),
+                created=now,
+                updated=now,
+            )
         )
         links = item_links(req, "servers", server_id)
         return stackapi.ResponseObject(
@@ -98,21 +106,19 @@ class ServersController(stackapi.Controller):
     @validate(schemas.UPDATE_V22, min_version="2.2")
     def update(self, req: Request, id: str, body: dict) -> dict:
         changes = body["server"]
-        server = self._get(req, id)
+        server = self._get(req, id, lock=True)
         enforce(req, "compute:servers:update", server)
         for field in ("name", "description"):
             if field in changes:
                 server[field] = changes[field]
         server["updated"] = _now()
-        database(req).execute(
-            "UPDATE servers SET name = ?, description = ?, updated = ? WHERE id = ?",
-            (server["name"], server["description"], server["updated"], id),
-        )
+        values = {k: server[k] for k in ("name", "description", "updated")}
+        database(req).execute(update(servers).where(servers.c.id == id).values(values))
         return {"server": self._view(req, server)}
 
     def delete(self, req: Request, id: str) -> None:
-        enforce(req, "compute:servers:delete", self._get(req, id))
-        database(req).execute("DELETE FROM servers WHERE id = ?", (id,))
+        enforce(req, "compute:servers:delete", self._get(req, id, lock=True))
+        database(req).execute(delete(servers).where(servers.c.id == id))
 
     # --- actions -----------------------------------------------------------------
 
@@ -197,7 +203,7 @@ class ServersController(stackapi.Controller):
         **changes: Any,
     ) -> None:
         """Check policy and state, then apply ``changes`` (values or ``f(server)``)."""
-        server = self._get(req, id)
+        server = self._get(req, id, lock=True)
         enforce(req, f"compute:servers:{action}", server)
         if server["status"] not in allowed:
             raise exc.HTTPConflict(
@@ -208,68 +214,59 @@ class ServersController(stackapi.Controller):
             check(server)
         values = {k: v(server) if callable(v) else v for k, v in changes.items()}
         values["updated"] = _now()
-        assignments = ", ".join(f"{column} = ?" for column in values)  # names from code
-        database(req).execute(
-            f"UPDATE servers SET {assignments} WHERE id = ?", (*values.values(), id)
-        )
+        database(req).execute(update(servers).where(servers.c.id == id).values(values))
 
-    def _get(self, req: Request, id: str) -> dict:
-        """The server ``id`` as the caller may see it: another project's is a 404."""
-        row = database(req).execute("SELECT * FROM servers WHERE id = ?", (id,)).fetchone()
+    def _get(self, req: Request, id: str, lock: bool = False) -> dict:
+        """The server ``id`` as the caller may see it: another project's is a 404.
+
+        ``lock``: for a change, hold the row until the transaction ends (a
+        concurrent change waits, then reads what this one left).
+        """
+        query = select(servers).where(servers.c.id == id)
+        if lock:
+            query = query.with_for_update()  # SQLite: no-op, BEGIN IMMEDIATE already serializes
+        row = database(req).execute(query).mappings().first()
         if not _visible(req, row):
             raise exc.HTTPNotFound(explanation=f"Instance {id} could not be found.")
         return dict(row)
 
     def _list(self, req: Request, detail: bool) -> dict:
-        where, params = self._filters(req)
+        query = select(servers).where(*self._filters(req))
         marker = req.GET.get("marker")
         limit = page_size(req)
         if marker is not None:
-            where, params = f"{where} AND seq < ?", [*params, self._seq(req, marker)]
-        rows = (
-            database(req)
-            .execute(
-                f"SELECT * FROM servers WHERE {where} ORDER BY seq DESC LIMIT ?", (*params, limit)
-            )
-            .fetchall()
-        )
-        servers = [self._view(req, dict(row), detail) for row in rows]
-        return page(req, "servers", servers, limit, detail)
+            query = query.where(servers.c.seq < self._seq(req, marker))
+        rows = database(req).execute(query.order_by(servers.c.seq.desc()).limit(limit))
+        listed = [self._view(req, dict(row), detail) for row in rows.mappings()]
+        return page(req, "servers", listed, limit, detail)
 
     def _seq(self, req: Request, marker: str) -> int:
         """Where the page after ``marker`` starts; a marker the caller cannot see is a 400."""
-        row = (
-            database(req)
-            .execute("SELECT seq, project_id FROM servers WHERE id = ?", (marker,))
-            .fetchone()
-        )
+        query = select(servers.c.seq, servers.c.project_id).where(servers.c.id == marker)
+        row = database(req).execute(query).mappings().first()
         if not _visible(req, row):
             raise exc.HTTPBadRequest(explanation=f"marker [{marker}] not found")
         return row["seq"]
 
-    def _filters(self, req: Request) -> tuple[str, list]:
+    def _filters(self, req: Request) -> list[ColumnElement[bool]]:
         """SQL conditions for ``name`` (substring), ``status``, ``flavor``, the project."""
-        clauses, params = ["1"], []
+        clauses: list[ColumnElement[bool]] = []
         if req.GET.get("all_tenants", "0") in _TRUE:
             enforce(req, "compute:servers:index:get_all_tenants")
         else:
-            clauses.append("project_id = ?")
-            params.append(req.context.project_id)
+            clauses.append(servers.c.project_id == req.context.project_id)
         status = req.GET.get("status")
         if status is not None:
             if status.upper() not in STATUSES:
                 raise exc.HTTPBadRequest(
                     explanation=f"Invalid status value {status!r}: one of {', '.join(STATUSES)}"
                 )
-            clauses.append("status = ?")
-            params.append(status.upper())
+            clauses.append(servers.c.status == status.upper())
         if "name" in req.GET:
-            clauses.append("instr(name, ?) > 0")
-            params.append(req.GET["name"])
+            clauses.append(_contains(database(req).dialect.name, req.GET["name"]))
         if "flavor" in req.GET:
-            clauses.append("flavor_id = ?")
-            params.append(req.GET["flavor"])
-        return " AND ".join(clauses), params
+            clauses.append(servers.c.flavor_id == req.GET["flavor"])
+        return clauses
 
     def _view(self, req: Request, server: dict, detail: bool = True) -> dict:
         links = item_links(req, "servers", server["id"])
