@@ -1,6 +1,7 @@
 """The shipped etc/api-paste.ini serves: a real stackapi-server on 127.0.0.1.
 
-The ini is copied into the test's tmp_path so that its SQLite file lands there.
+The ini is copied into the test's tmp_path so that its SQLite file lands there;
+the tests of state run on SQLite and on PostgreSQL (``demo_db``).
 """
 
 import json
@@ -58,8 +59,8 @@ def test_demo_answers_versions_choices_and_faults(run_server, tmp_path):
 
 
 @pytest.mark.slow
-def test_servers_survive_kill_9(run_server, tmp_path):
-    ini = demo_ini(tmp_path)
+def test_servers_survive_kill_9(run_server, tmp_path, demo_db):
+    ini = demo_db.ini(tmp_path)
     server = run_server(ini)
     status, _, body = create(server.url, "durable")
     assert status == 202  # answered: so committed
@@ -77,9 +78,9 @@ def test_servers_survive_kill_9(run_server, tmp_path):
 
 
 @pytest.mark.slow
-def test_concurrent_writes_under_eventlet(run_server, tmp_path):
+def test_concurrent_writes_under_eventlet(run_server, tmp_path, demo_db):
     """Many green threads write at once: every create lands, none waits on a locked file."""
-    server = run_server(demo_ini(tmp_path))
+    server = run_server(demo_db.ini(tmp_path))
     with ThreadPoolExecutor(20) as pool:
         futures = [pool.submit(create, server.url, f"s{i}") for i in range(CONCURRENT_CREATES)]
         statuses = [f.result(timeout=TIMEOUT * 2)[0] for f in futures]

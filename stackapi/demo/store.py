@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 
 import sqlalchemy
@@ -58,6 +59,7 @@ _READS = frozenset({"GET", "HEAD"})
 _WRITE = "stackapi_write"  # execution option: the transaction writes (SQLite: BEGIN IMMEDIATE)
 
 _live: dict[str, Store] = {}  # this process's newest Store of each URL
+_every: weakref.WeakSet[Store] = weakref.WeakSet()  # and all of them, while they live
 _live_lock = threading.Lock()
 
 
@@ -89,8 +91,9 @@ class Store:
     close at once, and the ones still checked out by requests in flight
     are dropped by their pool when it is garbage-collected.  The old Store
     stays usable (a late request opens a fresh pool), so nothing in flight
-    fails.  A URL changed by the reload leaves the old engine to garbage
-    collection.
+    fails.  When the old app is dropped (the last request on it done, or
+    the URL changed by the reload), its Store's finalizer disposes the
+    engine again.
 
     **SQLite.**  One connection per process (a pool of one): a request
     waits, green or real thread alike, for the transaction before it.  Under
@@ -118,13 +121,15 @@ class Store:
     def __init__(self, connection: str) -> None:
         self.url = parse_connection(connection)
         self.name = self.url.render_as_string(hide_password=True)
-        self._lock = threading.Lock()
-        self._engine: Engine | None = None
-        self._pid = 0
         self._upgrade()
+        self._engines = _ProcessEngine(self.url)
+        # Closes this process's connections when the Store goes (an app dropped by a
+        # reload, the interpreter's exit), not only when a newer Store replaces it.
+        weakref.finalize(self, self._engines.dispose)
         key = self.url.render_as_string(hide_password=False)
         with _live_lock:
             previous, _live[key] = _live.get(key), self
+            _every.add(self)
         if previous is not None:
             previous.dispose()
 
@@ -149,20 +154,11 @@ class Store:
     @property
     def engine(self) -> Engine:
         """This process's engine, created on first use (after any fork)."""
-        if self._pid != os.getpid():
-            with self._lock:
-                if self._pid != os.getpid():
-                    if self._engine is not None:
-                        self._engine.dispose(close=False)  # the parent's connections are its own
-                    self._engine, self._pid = create_engine(self.url), os.getpid()
-        assert self._engine is not None
-        return self._engine
+        return self._engines.get()
 
     def dispose(self) -> None:
         """Close this process's idle connections (a later use opens new ones)."""
-        with self._lock:
-            if self._engine is not None and self._pid == os.getpid():
-                self._engine.dispose()
+        self._engines.dispose()
 
     @contextlib.contextmanager
     def transaction(
@@ -226,6 +222,31 @@ class Store:
         return True, f"{self.name}: SELECT 1 in {(time.monotonic() - started) * 1000:.1f} ms"
 
 
+class _ProcessEngine:
+    """The engine of one URL in this process: created on first use, never inherited."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self.engine: Engine | None = None
+        self.pid = 0
+        self.lock = threading.Lock()
+
+    def get(self) -> Engine:
+        if self.pid != os.getpid():
+            with self.lock:
+                if self.pid != os.getpid():
+                    if self.engine is not None:
+                        self.engine.dispose(close=False)  # the parent's connections are its own
+                    self.engine, self.pid = create_engine(self.url), os.getpid()
+        assert self.engine is not None
+        return self.engine
+
+    def dispose(self) -> None:
+        with self.lock:
+            if self.engine is not None and self.pid == os.getpid():
+                self.engine.dispose()
+
+
 class _Refused(Exception):
     """Carries a 4xx/5xx response out of the transaction, which it rolls back."""
 
@@ -246,9 +267,9 @@ def live_stores() -> list[Store]:
 
 
 def dispose_all() -> None:
-    """Close every pooled connection of this process and forget the Stores (tests, exit)."""
+    """Close the pooled connections of every Store of this process; forget them (tests)."""
     with _live_lock:
-        stores = list(_live.values())
+        stores = list(_every)
         _live.clear()
     for store in stores:
         store.dispose()
