@@ -8,6 +8,7 @@ from conftest import DEMO_INI
 
 API_SECTION = "[app:compute_api]\nuse = egg:stackapi#demo\n"
 VERSIONS_SECTION = "[app:versions_app]\nuse = egg:stackapi#demo_versions\n"
+HEALTH_SECTION = "[filter:healthcheck]\nuse = egg:stackapi#healthcheck\n"
 SHIPPED_CONNECTION = "connection = sqlite:///%(here)s/demo.sqlite3\n"
 
 
@@ -17,6 +18,7 @@ def demo_ini(
     trusted_proxies: str = "",
     api_options: str = "",
     versions_options: str = "",
+    health_options: str = "",
     connection: str = "",
     name: str = "api-paste.ini",
 ) -> Path:
@@ -26,7 +28,12 @@ def demo_ini(
     """
     path = directory / name
     text = DEMO_INI.read_text()
-    for anchor, added in ((API_SECTION, api_options), (VERSIONS_SECTION, versions_options)):
+    sections = (
+        (API_SECTION, api_options),
+        (VERSIONS_SECTION, versions_options),
+        (HEALTH_SECTION, health_options),
+    )
+    for anchor, added in sections:
         assert anchor in text, f"the demo ini no longer has {anchor!r}"
         text = text.replace(anchor, anchor + added + ("\n" if added else ""))
     text = text.replace("trusted_proxies =\n", f"trusted_proxies = {trusted_proxies}\n")

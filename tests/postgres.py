@@ -98,7 +98,7 @@ class PostgresServer:
             [str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres"]
             + ["-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"]
         )
-        self.data.mkdir(mode=0o700)
+        self.data.mkdir(mode=0o700, parents=True)
         os.chown(self.data, uid, gid)
         done = subprocess.run(argv, capture_output=True, text=True, timeout=START_TIMEOUT)
         if done.returncode != 0:

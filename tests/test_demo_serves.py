@@ -4,38 +4,15 @@ The ini is copied into the test's tmp_path so that its SQLite file lands there;
 the tests of state run on SQLite and on PostgreSQL (``demo_db``).
 """
 
-import json
 import signal
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from demo_client import ALICE, TIMEOUT, call, create
 from demo_config import demo_ini
 
-TIMEOUT = 30
-ALICE = {"X-Auth-Token": "alice:demo"}
 CONCURRENT_CREATES = 60
-
-
-def call(url, method="GET", body=None, headers=None):
-    """``(status, headers, parsed body or None)``; HTTP errors are answers too."""
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-            raw = resp.read()
-            return resp.status, resp.headers, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as err:
-        with err:
-            return err.code, err.headers, json.loads(err.read())
-
-
-def create(url, name):
-    return call(f"{url}/v2.1/servers", "POST", {"server": {"name": name, "flavorRef": "1"}}, ALICE)
 
 
 @pytest.mark.slow

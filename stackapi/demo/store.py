@@ -33,6 +33,7 @@ ENVIRON_KEY = "stackapi.demo.db"
 RETRY_AFTER = 5  # seconds: what a 503 asks the client to wait before trying again
 POOL_TIMEOUT = 10.0  # seconds a request waits for a free connection of its process
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL (libpq's connect_timeout)
+QUERY_TIMEOUT = 10.0  # seconds any one wait for PostgreSQL's answer may take
 # Milliseconds an established PostgreSQL connection may leave data unacknowledged
 # (the host vanished) before it fails; with keepalives, an idle one is probed too.
 TCP_USER_TIMEOUT_MS = 10_000
@@ -109,13 +110,15 @@ class Store:
 
     **PostgreSQL.**  A pool of 5 (+10 overflow) connections per process,
     checked with a ping when taken (a restarted database costs no failed
-    request).  READ COMMITTED; a request that changes a server locks its row
+    request; see :func:`_ping`).  READ COMMITTED; a request that changes a server locks its row
     first (``SELECT ... FOR UPDATE``, in the controller), so two changes of
     one server run one after the other and the second sees the first's
     result: a rename after a delete is a 404, an action in the wrong state a
     409, as in nova.  Serialization failures and deadlocks, should they occur,
-    are 409 too, never 500.  Under eventlet, psycopg is told to wait in
-    (green) ``select()``: its default C wait blocks the whole process.
+    are 409 too, never 500.  No wait is unbounded: ``CONNECT_TIMEOUT`` to
+    connect, ``QUERY_TIMEOUT`` for any answer (see :func:`_bounded_psycopg`,
+    which also makes psycopg's waits green under eventlet), TCP keepalives
+    and ``tcp_user_timeout`` for a host that vanished.
     """
 
     def __init__(self, connection: str) -> None:
@@ -305,13 +308,20 @@ def create_engine(url: URL, pooled: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    psycopg = url.get_driver_name() == "psycopg"
     connect_args = {}
-    if url.get_driver_name() == "psycopg":
-        _cooperative_psycopg()
+    if psycopg:
+        _bounded_psycopg()
         connect_args = {k: v for k, v in PSYCOPG_DEFAULTS.items() if k not in url.query}
     if pooled:
-        pool = {**POSTGRESQL_POOL, "pool_timeout": POOL_TIMEOUT, "pool_pre_ping": True}
-    return sqlalchemy.create_engine(url, connect_args=connect_args, **pool)
+        # psycopg: the bounded ping below; SQLAlchemy's own would hang on a frozen server.
+        pool = {**POSTGRESQL_POOL, "pool_timeout": POOL_TIMEOUT, "pool_pre_ping": not psycopg}
+    engine = sqlalchemy.create_engine(url, connect_args=connect_args, **pool)
+    event.listen(engine, "handle_error", _timeout_is_disconnect)
+    if psycopg and pooled:
+        event.listen(engine, "connect", _fresh)
+        event.listen(engine, "checkout", _ping)
+    return engine
 
 
 def _sqlite_connect(dbapi_connection, connection_record) -> None:
@@ -327,17 +337,62 @@ def _sqlite_begin(db: Connection) -> None:
     db.exec_driver_sql("BEGIN IMMEDIATE" if db.get_execution_options().get(_WRITE) else "BEGIN")
 
 
-def _cooperative_psycopg() -> None:
-    """Under eventlet, have psycopg wait in select(), which eventlet made green.
+def _bounded_psycopg() -> None:
+    """Every psycopg wait on the server ends within QUERY_TIMEOUT; under eventlet, green.
 
-    psycopg's default wait is C code calling poll(): it would block every green
-    thread of the process during each query.  psycopg detects gevent, not eventlet.
+    psycopg waits for PostgreSQL with no time limit: a server that accepts
+    connections but never answers (frozen, stalled storage) would hold each
+    request for ever.  Past QUERY_TIMEOUT psycopg raises an OperationalError
+    (a 503), and :func:`_timeout_is_disconnect` has the connection thrown away.
+    Its default wait is C code calling poll(), which under eventlet would block
+    every green thread of the process during each query (psycopg recognizes
+    gevent, not eventlet): there, it waits in select(), which eventlet made green.
+    This sets ``psycopg.waiting.wait`` for the whole process.
     """
-    patcher = sys.modules.get("eventlet.patcher")
-    if patcher is not None and patcher.is_monkey_patched("select"):
-        import psycopg.waiting
+    import psycopg.waiting
 
-        psycopg.waiting.wait = psycopg.waiting.wait_select
+    if getattr(psycopg.waiting.wait, "bounded_by_stackapi", False):
+        return
+    patcher = sys.modules.get("eventlet.patcher")
+    green = patcher is not None and patcher.is_monkey_patched("select")
+    base = psycopg.waiting.wait_select if green else psycopg.waiting.wait
+
+    def wait(gen, fileno, interval=0.1, timeout=None):
+        limit = QUERY_TIMEOUT if timeout is None else min(timeout, QUERY_TIMEOUT)
+        return base(gen, fileno, interval=interval, timeout=limit)
+
+    wait.bounded_by_stackapi = True  # type: ignore[attr-defined]
+    psycopg.waiting.wait = wait
+
+
+def _fresh(dbapi_connection, connection_record) -> None:
+    connection_record.info["stackapi_fresh"] = True
+
+
+def _ping(dbapi_connection, connection_record, connection_proxy) -> None:
+    """A pooled psycopg connection must answer ``SELECT 1`` before a request gets it.
+
+    Else it is closed, and with it every connection pooled before (the server
+    restarted, or stopped answering), and the pool opens a new one.  The
+    wait is bounded by QUERY_TIMEOUT; a fresh connection is not pinged.
+    """
+    import psycopg
+
+    if connection_record.info.pop("stackapi_fresh", False):
+        return
+    try:
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = False
+    except psycopg.Error as exc:
+        dbapi_connection.close()  # possibly mid-query: nothing else is safe to do with it
+        raise sa_exc.InvalidatePoolError(f"ping failed: {exc}") from exc
+
+
+def _timeout_is_disconnect(context: sqlalchemy.engine.ExceptionContext) -> None:
+    """A connection whose query outlived QUERY_TIMEOUT is in an unknown state: drop it."""
+    if "wait timeout expired" in str(context.original_exception):
+        context.is_disconnect = True
 
 
 def classify(exc: BaseException) -> int | None:

@@ -13,9 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from stackapi.middleware import Middleware
-from stackapi.options import Option, as_list
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from stackapi.options import Option, as_networks, in_networks
 
 _HOST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]{1,255}\Z")
 _PREFIX = re.compile(r"/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*\Z")
@@ -27,17 +25,6 @@ _HEADERS = (
     "HTTP_X_FORWARDED_HOST",
     "HTTP_X_FORWARDED_PREFIX",
 )
-
-
-def as_networks(value: str) -> tuple[Network, ...]:
-    """``"10.0.0.5, 192.168.0.0/16, ::1"`` -> networks (an address is a /32 or /128)."""
-    networks = []
-    for word in as_list(value):
-        try:
-            networks.append(ipaddress.ip_network(word, strict=False))
-        except ValueError:
-            raise ValueError(f"{word!r} is not an IP address or network") from None
-    return tuple(networks)
 
 
 def parse_forwarded(header: str) -> list[dict[str, str]]:
@@ -112,13 +99,7 @@ class HttpProxyToWsgiMiddleware(Middleware):
         return self.next_app(environ, start_response)
 
     def is_trusted(self, address: str | None) -> bool:
-        if not address:
-            return False
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in self.trusted_proxies)
+        return in_networks(address, self.trusted_proxies)
 
     def apply(self, environ: dict) -> None:
         """Rewrite ``environ`` from the headers of a trusted proxy."""
