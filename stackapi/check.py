@@ -7,6 +7,7 @@ resolved); routes come from the app ``paste.deploy.loadapp`` built (each
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from stackapi.loader import Node, inspect_config, loadapp
@@ -14,6 +15,8 @@ from stackapi.settings import ServerSettings
 from stackapi.urlmap import URLMap
 
 _FORMAT_SUFFIX = ".{format}"  # what routes.Mapper.resource adds to every route
+# scheme://user:PASSWORD@host in an option (a database URL): the tree is for terminals and logs.
+_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^@/\s]+@")
 
 
 def render_tree(path: str, name: str, settings: ServerSettings) -> str:
@@ -26,10 +29,14 @@ def render_tree(path: str, name: str, settings: ServerSettings) -> str:
     return "\n".join(lines)
 
 
+def _hide_password(text: str) -> str:
+    return _PASSWORD.sub(r"\1***@", text)
+
+
 def _node(node: Node, built: Any, prefix: str, depth: int, lines: list[str]) -> None:
     # A composite's options are its children, printed below it.
     shown = {} if node.kind == "composite" else node.options
-    options = "".join(f" {key}={value!r}" for key, value in shown.items())
+    options = "".join(f" {key}={_hide_password(repr(value))}" for key, value in shown.items())
     target = f" {node.target}" if node.target else ""
     lines.append(f"{'  ' * depth}[{node.section}]{target}{options}")
     if node.kind == "composite":

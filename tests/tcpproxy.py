@@ -71,7 +71,9 @@ class TcpProxy:
         self.flowing.set()
 
     def close(self) -> None:
+        """Stop listening (new connections are refused) and close every connection."""
         self.closed = True
+        _shut(self.listener)  # wakes the accept() in progress; a bare close() would not
         self.listener.close()
         self._close_all()
 

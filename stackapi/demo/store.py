@@ -34,6 +34,7 @@ RETRY_AFTER = 5  # seconds: what a 503 asks the client to wait before trying aga
 POOL_TIMEOUT = 10.0  # seconds a request waits for a free connection of its process
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL (libpq's connect_timeout)
 QUERY_TIMEOUT = 10.0  # seconds any one wait for PostgreSQL's answer may take
+PING_IDLE = 1.0  # seconds a pooled PostgreSQL connection may idle and be used unchecked
 # Milliseconds an established PostgreSQL connection may leave data unacknowledged
 # (the host vanished) before it fails; with keepalives, an idle one is probed too.
 TCP_USER_TIMEOUT_MS = 10_000
@@ -45,7 +46,7 @@ PSYCOPG_DEFAULTS = {
     "keepalives_interval": 5,
     "keepalives_count": 2,
 }
-POSTGRESQL_POOL = {"pool_size": 5, "max_overflow": 10}  # per process
+POSTGRESQL_POOL = {"pool_size": 10, "max_overflow": 10}  # per process
 SQLITE_BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's write lock
 # SQLite errors that say "not now" rather than "this SQL is wrong".
 _SQLITE_UNAVAILABLE = (
@@ -109,8 +110,8 @@ class Store:
     the last ones.
 
     **PostgreSQL.**  A pool of 5 (+10 overflow) connections per process,
-    checked with a ping when taken (a restarted database costs no failed
-    request; see :func:`_ping`).  READ COMMITTED; a request that changes a server locks its row
+    checked with a ping when taken after a second of idleness (see
+    :func:`_ping`).  READ COMMITTED; a request that changes a server locks its row
     first (``SELECT ... FOR UPDATE``, in the controller), so two changes of
     one server run one after the other and the second sees the first's
     result: a rename after a delete is a 404, an action in the wrong state a
@@ -171,6 +172,10 @@ class Store:
         with (engine or self.engine).connect() as db:
             if write:
                 db.execution_options(**{_WRITE: True})
+            elif db.dialect.name == "postgresql":
+                # READ COMMITTED gives each statement its own snapshot anyway: a read
+                # in autocommit sees the same and saves the BEGIN and COMMIT round trips.
+                db.execution_options(isolation_level="AUTOCOMMIT")
             with db.begin():
                 yield db
 
@@ -320,6 +325,7 @@ def create_engine(url: URL, pooled: bool = True) -> Engine:
     event.listen(engine, "handle_error", _timeout_is_disconnect)
     if psycopg and pooled:
         event.listen(engine, "connect", _fresh)
+        event.listen(engine, "checkin", _checked_in)
         event.listen(engine, "checkout", _ping)
     return engine
 
@@ -366,19 +372,26 @@ def _bounded_psycopg() -> None:
 
 
 def _fresh(dbapi_connection, connection_record) -> None:
-    connection_record.info["stackapi_fresh"] = True
+    connection_record.info["stackapi_idle_since"] = time.monotonic()
+
+
+def _checked_in(dbapi_connection, connection_record) -> None:
+    connection_record.info["stackapi_idle_since"] = time.monotonic()
 
 
 def _ping(dbapi_connection, connection_record, connection_proxy) -> None:
-    """A pooled psycopg connection must answer ``SELECT 1`` before a request gets it.
+    """A pooled psycopg connection idle for PING_IDLE must answer ``SELECT 1`` to be used.
 
     Else it is closed, and with it every connection pooled before (the server
-    restarted, or stopped answering), and the pool opens a new one.  The
-    wait is bounded by QUERY_TIMEOUT; a fresh connection is not pinged.
+    restarted, or stopped answering), and the pool opens a new one.  The wait
+    is bounded by QUERY_TIMEOUT.  A connection used less than PING_IDLE ago is
+    not pinged (under load, none is: a round trip saved per request); if the
+    database went away since, that request is a 503 and the pool is renewed.
     """
     import psycopg
 
-    if connection_record.info.pop("stackapi_fresh", False):
+    idle_since = connection_record.info.get("stackapi_idle_since", 0.0)
+    if time.monotonic() - idle_since < PING_IDLE:
         return
     try:
         dbapi_connection.autocommit = True
