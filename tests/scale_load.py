@@ -5,7 +5,7 @@ projects) and runs a seeded mix of creates, renames, pause/unpause, deletes and
 reads on them, alternating between the servers' URLs; it records each
 acknowledged write, so at the end it knows exactly what the database must hold.
 A tenth of its operations go to servers shared by every client (as admin):
-renames, deletes and pauses that race with the other clients'.
+renames, pauses, deletes and creates that race with the other clients'.
 
 A request that fails without an answer is retried on another URL when it
 cannot have been processed (sent after the server was known dead), and is
@@ -35,7 +35,13 @@ MIX = {
     "show": 15,
     "shared": 10,
 }
-SHARED_OK = {"rename": {200, 404}, "delete": {204, 404}, "pause": {202, 404, 409}}
+SHARED_MIX = {"rename": 4, "pause": 4, "delete": 1, "create": 1}
+SHARED_OK = {
+    "rename": {200, 404},
+    "delete": {204, 404},
+    "pause": {202, 404, 409},
+    "create": {202},
+}
 
 
 class Unanswered(Exception):
@@ -79,6 +85,23 @@ class Report:
         return sum(n for (_, status), n in self.statuses.items() if status >= 500)
 
 
+class SharedPool:
+    """The servers every client races on: id -> the name it was created with."""
+
+    def __init__(self, initial: dict[str, str]) -> None:
+        self.names = dict(initial)
+        self.maybe_created: set[str] = set()  # shared creates without an answer
+        self.lock = threading.Lock()
+
+    def pick(self, rand: random.Random) -> str:
+        with self.lock:
+            return rand.choice(list(self.names))
+
+    def add(self, server_id: str, name: str) -> None:
+        with self.lock:
+            self.names[server_id] = name
+
+
 class Connections:
     """One keep-alive connection per URL, reopened after any failure."""
 
@@ -117,12 +140,12 @@ class Connections:
 class Client:
     """One of the load's clients; :meth:`run` does ``ops`` operations, then :attr:`report`."""
 
-    def __init__(self, number: int, urls: list[str], shared: list[str], outage: Outage) -> None:
+    def __init__(self, number: int, urls: list[str], shared: SharedPool, outage: Outage) -> None:
         self.number = number
         self.project = f"p{number % PROJECTS}"
         self.headers = {"X-Auth-Token": f"u{number}:{self.project}"}
         self.urls = urls
-        self.shared_ids = shared
+        self.pool = shared
         self.outage = outage
         self.random = random.Random(number)
         self.connections = Connections(urls)
@@ -241,11 +264,14 @@ class Client:
                 self.report.unexpected.append(("show", 200, (seen, name, status)))
 
     def shared(self) -> None:
-        server_id = self.random.choice(self.shared_ids)
-        kind = self.random.choice(["rename", "rename", "pause", "delete"])
+        kind = self.random.choices(list(SHARED_MIX), list(SHARED_MIX.values()))[0]
+        server_id = self.pool.pick(self.random)
         path = f"/v2.1/servers/{server_id}"
-        if kind == "rename":
-            name = f"s{self.number}-{self.counter}"
+        name = f"s{self.number}-{self.counter}"
+        if kind == "create":
+            body = {"server": {"name": name, "flavorRef": "1"}}
+            result = self.send("shared", "POST", "/v2.1/servers", body, ADMIN)
+        elif kind == "rename":
             result = self.send("shared", "PUT", path, {"server": {"name": name}}, ADMIN)
         elif kind == "pause":
             action = self.random.choice(["pause", "unpause"])
@@ -253,8 +279,14 @@ class Client:
         else:
             result = self.send("shared", "DELETE", path, None, ADMIN)
         if self.expect(f"shared {kind}", result, *SHARED_OK[kind]) is None:
-            possible = {name} if kind == "rename" else {"deleted" if kind == "delete" else "any"}
-            self.shared_uncertain.setdefault(server_id, set()).update(possible)
+            if kind == "create":
+                with self.pool.lock:
+                    self.pool.maybe_created.add(name)
+            else:
+                possible = {name} if kind == "rename" else {kind}
+                self.shared_uncertain.setdefault(server_id, set()).update(possible)
+        elif kind == "create" and result[0] == 202:
+            self.pool.add(result[1]["server"]["id"], name)
         elif kind == "rename" and result[0] == 200:
             self.shared_names.setdefault(server_id, set()).add(name)
         elif kind == "delete" and result[0] == 204:
@@ -283,18 +315,21 @@ def check_owned(client: Client, rows: dict[str, tuple]) -> list[str]:
     return problems
 
 
-def check_shared(clients: list[Client], shared: dict[str, str], rows: dict) -> list[str]:
+def check_shared(clients: list[Client], pool: SharedPool, rows: dict) -> list[str]:
     """The shared servers: deleted if a deletion was acknowledged, else a name some rename set."""
     problems = []
-    for server_id, initial in shared.items():
+    for server_id, initial in pool.names.items():
         deleted = any(server_id in c.shared_deleted for c in clients)
         unsure = set().union(*(c.shared_uncertain.get(server_id, set()) for c in clients))
         names = set().union(*(c.shared_names.get(server_id, set()) for c in clients))
         row = rows.get(server_id)
         if deleted and row is not None:
             problems.append(f"shared {server_id}: deletion acknowledged, still there: {row}")
-        if row is None and not deleted and "deleted" not in unsure:
+        if row is None and not deleted and "delete" not in unsure:
             problems.append(f"shared {server_id}: gone, no deletion acknowledged")
         if row is not None and row[1] not in (names or {initial}) | unsure:
             problems.append(f"shared {server_id}: name {row[1]!r}, acknowledged: {names}")
+    unknown = [row[1] for i, row in rows.items() if row[0] == "admin" and i not in pool.names]
+    if not set(unknown) <= pool.maybe_created:
+        problems.append(f"shared servers nobody acknowledged: {unknown}")
     return problems
