@@ -109,7 +109,7 @@ class Store:
     survives ``kill -9`` (WAL, ``synchronous=NORMAL``); a power loss may drop
     the last ones.
 
-    **PostgreSQL.**  A pool of 5 (+10 overflow) connections per process,
+    **PostgreSQL.**  A pool of 10 (+10 overflow) connections per process,
     checked with a ping when taken after a second of idleness (see
     :func:`_ping`).  READ COMMITTED; a request that changes a server locks its row
     first (``SELECT ... FOR UPDATE``, in the controller), so two changes of
