@@ -11,7 +11,7 @@ from typing import Any
 
 from stackapi.loader import Node, inspect_config, loadapp
 from stackapi.settings import ServerSettings
-from stackapi.urlmap import URLMap
+from stackapi.urlmap import URLMap, base_prefix
 
 _FORMAT_SUFFIX = ".{format}"  # what routes.Mapper.resource adds to every route
 
@@ -51,7 +51,7 @@ def _urlmap_entries(built: Any) -> dict[str, tuple[Any, str]]:
     if not isinstance(built, URLMap):
         return {}
     return {
-        f"{host or ''}{prefix or '/'}": (app, "" if host else prefix)
+        f"{host or ''}{prefix or '/'}": (app, "" if host else base_prefix(prefix))
         for host, prefix, app in built.entries
     }
 

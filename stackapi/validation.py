@@ -26,6 +26,15 @@ from stackapi.microversion import ENVIRON_KEY, APIVersion
 DEFAULT_VALIDATOR = jsonschema.Draft202012Validator
 _VALUE_CHARS = 80  # how much of an offending value a message quotes
 
+#: A name as nova takes one: 1-255 characters, no control characters (C0, DEL,
+#: C1), no whitespace at either end.  ``{"properties": {"name": NAME}}``.
+NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 255,
+    "pattern": r"^(?!\s)[^\x00-\x1f\x7f-\x9f]*(?<!\s)$",
+}
+
 
 def validate(
     body: Mapping | None = None,
@@ -147,7 +156,9 @@ def _check(validator: Any, instance: Any, what: str) -> None:
     error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
     if error is None:
         return
-    raise webob.exc.HTTPBadRequest(explanation=describe(error, what))
+    refused = webob.exc.HTTPBadRequest(explanation=describe(error, what))
+    refused.always_expected = True  # passes any @expected_errors, as in nova
+    raise refused
 
 
 def describe(error: jsonschema.exceptions.ValidationError, what: str = "field/attribute") -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import copy
 
-NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^\S(.*\S)?$"}
+from stackapi.validation import NAME  # noqa: E402
+
 DESCRIPTION = {"type": ["string", "null"], "maxLength": 255}
 FLAVOR_REF = {"type": ["string", "integer"], "minLength": 1, "pattern": r"^\S+$", "minimum": 1}
 METADATA = {
