@@ -2,13 +2,16 @@
 
 Each request runs in the transaction the Router opened (``database(req)``):
 a refused or failed request changes nothing.  Callers see their own
-project's servers (admins: any; ``?all_tenants=1`` lists them all).
+project's servers (admins: any; ``?all_tenants=1`` lists them all).  The
+shapes are nova's per microversion (``server_views``); the create checks in
+``server_create``.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import secrets
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,26 +19,35 @@ from typing import Any
 from webob import exc
 
 import stackapi
-from stackapi.demo import schemas
+from stackapi.controller import expected_errors
+from stackapi.demo import schemas, server_views
 from stackapi.demo.flavors import find_flavor
-from stackapi.demo.paging import bookmark_base, item_links, page, page_size
+from stackapi.demo.paging import item_links, page, page_size
+from stackapi.demo.server_create import QUOTA, CreateRequest
 from stackapi.demo.store import database
-from stackapi.microversion import api_version
 from stackapi.policy import authorize, enforce
 from stackapi.request import Request
 from stackapi.validation import validate
 
-STATUSES = ("ACTIVE", "PAUSED", "VERIFY_RESIZE", "ERROR")
+STATUSES = tuple(server_views.STATES)
 _TRUE = ("", "1", "true", "True")
 
 
-def _visible(req: Request, row: Any) -> bool:
+def visible(req: Request, row: Any) -> bool:
     """A server row the caller may see: its project's, or any for an admin."""
     ctx = req.context
     return row is not None and (ctx.is_admin or row["project_id"] == ctx.project_id)
 
 
-def _now() -> str:
+def get_server(req: Request, id: str) -> dict:
+    """The server ``id`` as the caller may see it: another project's is a 404."""
+    row = database(req).execute("SELECT * FROM servers WHERE id = ?", (id,)).fetchone()
+    if not visible(req, row):
+        raise exc.HTTPNotFound(explanation=f"Instance {id} could not be found.")
+    return dict(row)
+
+
+def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -44,101 +56,141 @@ class ServersController(stackapi.Controller):
 
     # --- collection ----------------------------------------------------------------
 
+    @expected_errors(400, 403)
     @authorize("compute:servers:index")
     @validate(query=schemas.SERVERS_QUERY)
     def index(self, req: Request) -> dict:
         return self._list(req, detail=False)
 
+    @expected_errors(400, 403)
     @authorize("compute:servers:detail")
     @validate(query=schemas.SERVERS_QUERY)
     def detail(self, req: Request) -> dict:
         return self._list(req, detail=True)
 
+    @expected_errors(400, 403, 409)
     @authorize("compute:servers:create")
-    @validate(schemas.CREATE, max_version="2.1")
-    @validate(schemas.CREATE_V22, min_version="2.2")
+    @validate(schemas.CREATE, max_version="2.18")
+    @validate(schemas.CREATE_V219, min_version="2.19", max_version="2.31")
+    @validate(schemas.CREATE_V232, min_version="2.32", max_version="2.32")
+    @validate(schemas.CREATE_V233, min_version="2.33", max_version="2.36")
+    @validate(schemas.CREATE_V237, min_version="2.37", max_version="2.41")
+    @validate(schemas.CREATE_V242, min_version="2.42")
     @stackapi.response(202)
     def create(self, req: Request, body: dict) -> stackapi.ResponseObject:
-        spec = body["server"]
-        flavor = find_flavor(spec["flavorRef"])
-        if flavor is None:
-            raise exc.HTTPBadRequest(explanation="Invalid flavorRef provided.")
-        ctx, now, server_id = req.context, _now(), str(uuid.uuid4())
-        database(req).execute(
-            "INSERT INTO servers (id, project_id, user_id, name, description, flavor_id,"
-            " image_ref, status, metadata, created, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)",
-            (
-                server_id,
-                ctx.project_id,
-                ctx.user_id,
-                spec["name"],
-                spec.get("description"),
-                flavor["id"],
-                spec.get("imageRef") or None,
-                json.dumps(spec.get("metadata", {})),
-                now,
-                now,
-            ),
+        request = CreateRequest(req, body)
+        count = request.count(self._used(req))
+        ctx, created, ids = req.context, now(), []
+        for index in range(count):
+            server_id = str(uuid.uuid4())
+            name = request.name if count == 1 else f"{request.name}-{index + 1}"
+            database(req).execute(
+                "INSERT INTO servers (id, project_id, user_id, name, description, flavor_id,"
+                " image_ref, status, metadata, created, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)",
+                (server_id, ctx.project_id, ctx.user_id, name, request.description,
+                 request.flavor["id"], request.image_ref, json.dumps(request.metadata),
+                 created, created),
+            )  # fmt: skip
+            ids.append(server_id)
+        if request.return_reservation_id:
+            first = get_server(req, ids[0])
+            return stackapi.ResponseObject({"reservation_id": server_views.reservation_id(first)})
+        links = item_links(req, "servers", ids[0])
+        view = {
+            "id": ids[0],
+            "links": links,
+            "OS-DCF:diskConfig": "MANUAL",
+            "security_groups": [{"name": "default"}],
+            "adminPass": request.admin_pass or secrets.token_urlsafe(9),
+        }
+        return stackapi.ResponseObject({"server": view}, headers={"Location": links[0]["href"]})
+
+    def _used(self, req: Request) -> int:
+        row = database(req).execute(
+            "SELECT count(*) FROM servers WHERE project_id = ?", (req.context.project_id,)
         )
-        links = item_links(req, "servers", server_id)
-        return stackapi.ResponseObject(
-            {"server": {"id": server_id, "links": links}},
-            headers={"Location": links[0]["href"]},
-        )
+        return int(row.fetchone()[0])
 
     # --- member ------------------------------------------------------------------
 
+    @expected_errors(404)
     def show(self, req: Request, id: str) -> dict:
-        server = self._get(req, id)
+        server = get_server(req, id)
         enforce(req, "compute:servers:show", server)
-        return {"server": self._view(req, server)}
+        return {"server": server_views.detail(req, server)}
 
-    @validate(schemas.UPDATE, max_version="2.1")
-    @validate(schemas.UPDATE_V22, min_version="2.2")
+    @expected_errors((400, 404))
+    @validate(schemas.UPDATE, max_version="2.18")
+    @validate(schemas.UPDATE_V219, min_version="2.19")
     def update(self, req: Request, id: str, body: dict) -> dict:
         changes = body["server"]
-        server = self._get(req, id)
+        server = get_server(req, id)
         enforce(req, "compute:servers:update", server)
+        _refuse_unstored(changes)
         for field in ("name", "description"):
             if field in changes:
                 server[field] = changes[field]
-        server["updated"] = _now()
+        server["updated"] = now()
         database(req).execute(
             "UPDATE servers SET name = ?, description = ?, updated = ? WHERE id = ?",
             (server["name"], server["description"], server["updated"], id),
         )
-        return {"server": self._view(req, server)}
+        return {"server": server_views.basic(req, server)}
 
+    @expected_errors((404, 409))
     def delete(self, req: Request, id: str) -> None:
-        enforce(req, "compute:servers:delete", self._get(req, id))
+        enforce(req, "compute:servers:delete", get_server(req, id))
         database(req).execute("DELETE FROM servers WHERE id = ?", (id,))
 
     # --- actions -----------------------------------------------------------------
 
     @stackapi.action("reboot")
     @stackapi.response(202)
+    @expected_errors((404, 409))
     @validate(schemas.REBOOT)
     def _reboot(self, req: Request, id: str, body: dict) -> None:
         hard = body["reboot"]["type"].upper() == "HARD"
-        allowed = ("ACTIVE", "PAUSED", "ERROR") if hard else ("ACTIVE",)
+        allowed = ("ACTIVE", "PAUSED", "SHUTOFF", "ERROR") if hard else ("ACTIVE",)
         self._transition(req, id, "reboot", allowed, status="ACTIVE")
 
     @stackapi.action("pause")
     @stackapi.response(202)
+    @expected_errors((404, 409, 501))
+    @validate(schemas.no_arguments("pause"))
     def _pause(self, req: Request, id: str, body: dict) -> None:
         self._transition(req, id, "pause", ("ACTIVE",), status="PAUSED")
 
     @stackapi.action("unpause")
     @stackapi.response(202)
+    @expected_errors((404, 409, 501))
+    @validate(schemas.no_arguments("unpause"))
     def _unpause(self, req: Request, id: str, body: dict) -> None:
         self._transition(req, id, "unpause", ("PAUSED",), status="ACTIVE")
 
+    @stackapi.action("os-stop")
+    @stackapi.response(202)
+    @expected_errors((404, 409))
+    @validate(schemas.no_arguments("os-stop"))
+    def _stop(self, req: Request, id: str, body: dict) -> None:
+        self._transition(req, id, "stop", ("ACTIVE", "ERROR"), status="SHUTOFF")
+
+    @stackapi.action("os-start")
+    @stackapi.response(202)
+    @expected_errors((404, 409))
+    @validate(schemas.no_arguments("os-start"))
+    def _start(self, req: Request, id: str, body: dict) -> None:
+        self._transition(req, id, "start", ("SHUTOFF",), status="ACTIVE")
+
     @stackapi.action("resize")
     @stackapi.response(202)
+    @expected_errors((400, 401, 403, 404, 409))
     @validate(schemas.RESIZE)
     def _resize(self, req: Request, id: str, body: dict) -> None:
-        flavor = find_flavor(body["resize"]["flavorRef"])
+        if body["resize"].get("OS-DCF:diskConfig", "MANUAL") != "MANUAL":
+            _refuse_unstored({"OS-DCF:diskConfig": "AUTO"})
+        flavor_id = str(body["resize"]["flavorRef"]).rstrip("/").rpartition("/")[2]
+        flavor = find_flavor(flavor_id)
         if flavor is None:
             raise exc.HTTPBadRequest(explanation="Unable to find flavor.")
 
@@ -151,7 +203,7 @@ class ServersController(stackapi.Controller):
             req,
             id,
             "resize",
-            ("ACTIVE",),
+            ("ACTIVE", "SHUTOFF"),
             status="VERIFY_RESIZE",
             check=check,
             flavor_id=flavor["id"],
@@ -160,6 +212,8 @@ class ServersController(stackapi.Controller):
 
     @stackapi.action("confirmResize")
     @stackapi.response(204)
+    @expected_errors((400, 404, 409))
+    @validate(schemas.no_arguments("confirmResize"))
     def _confirm_resize(self, req: Request, id: str, body: dict) -> None:
         self._transition(
             req, id, "confirmResize", ("VERIFY_RESIZE",), status="ACTIVE", old_flavor_id=None
@@ -167,6 +221,8 @@ class ServersController(stackapi.Controller):
 
     @stackapi.action("revertResize")
     @stackapi.response(202)
+    @expected_errors((400, 404, 409))
+    @validate(schemas.no_arguments("revertResize"))
     def _revert_resize(self, req: Request, id: str, body: dict) -> None:
         self._transition(
             req,
@@ -180,6 +236,7 @@ class ServersController(stackapi.Controller):
 
     @stackapi.action("os-resetState")
     @stackapi.response(202)
+    @expected_errors((400, 404))
     @validate(schemas.RESET_STATE)
     def _reset_state(self, req: Request, id: str, body: dict) -> None:
         status = body["os-resetState"]["state"].upper()
@@ -197,31 +254,24 @@ class ServersController(stackapi.Controller):
         **changes: Any,
     ) -> None:
         """Check policy and state, then apply ``changes`` (values or ``f(server)``)."""
-        server = self._get(req, id)
+        server = get_server(req, id)
         enforce(req, f"compute:servers:{action}", server)
         if server["status"] not in allowed:
+            vm_state = server_views.STATES[server["status"]][0]
             raise exc.HTTPConflict(
-                explanation=f"Cannot '{action}' instance {id} while it is in "
-                f"status {server['status']}"
+                explanation=f"Cannot '{action}' instance {id} while it is in vm_state {vm_state}"
             )
         if check is not None:
             check(server)
         values = {k: v(server) if callable(v) else v for k, v in changes.items()}
-        values["updated"] = _now()
+        values["updated"] = now()
         assignments = ", ".join(f"{column} = ?" for column in values)  # names from code
         database(req).execute(
             f"UPDATE servers SET {assignments} WHERE id = ?", (*values.values(), id)
         )
 
-    def _get(self, req: Request, id: str) -> dict:
-        """The server ``id`` as the caller may see it: another project's is a 404."""
-        row = database(req).execute("SELECT * FROM servers WHERE id = ?", (id,)).fetchone()
-        if not _visible(req, row):
-            raise exc.HTTPNotFound(explanation=f"Instance {id} could not be found.")
-        return dict(row)
-
     def _list(self, req: Request, detail: bool) -> dict:
-        where, params = self._filters(req)
+        where, params = _filters(req)
         marker = req.GET.get("marker")
         limit = page_size(req)
         if marker is not None:
@@ -233,7 +283,17 @@ class ServersController(stackapi.Controller):
             )
             .fetchall()
         )
-        servers = [self._view(req, dict(row), detail) for row in rows]
+        if detail:
+            servers = [server_views.detail(req, dict(row)) for row in rows]
+        else:
+            servers = [
+                {
+                    "id": row["id"],
+                    "name": row["name"],
+                    "links": item_links(req, "servers", row["id"]),
+                }
+                for row in rows
+            ]
         return page(req, "servers", servers, limit, detail)
 
     def _seq(self, req: Request, marker: str) -> int:
@@ -243,65 +303,62 @@ class ServersController(stackapi.Controller):
             .execute("SELECT seq, project_id FROM servers WHERE id = ?", (marker,))
             .fetchone()
         )
-        if not _visible(req, row):
+        if not visible(req, row):
             raise exc.HTTPBadRequest(explanation=f"marker [{marker}] not found")
         return row["seq"]
 
-    def _filters(self, req: Request) -> tuple[str, list]:
-        """SQL conditions for ``name`` (substring), ``status``, ``flavor``, the project."""
-        clauses, params = ["1"], []
-        if req.GET.get("all_tenants", "0") in _TRUE:
-            enforce(req, "compute:servers:index:get_all_tenants")
-        else:
-            clauses.append("project_id = ?")
-            params.append(req.context.project_id)
-        status = req.GET.get("status")
-        if status is not None:
-            if status.upper() not in STATUSES:
-                raise exc.HTTPBadRequest(
-                    explanation=f"Invalid status value {status!r}: one of {', '.join(STATUSES)}"
-                )
-            clauses.append("status = ?")
-            params.append(status.upper())
-        if "name" in req.GET:
-            clauses.append("instr(name, ?) > 0")
-            params.append(req.GET["name"])
-        if "flavor" in req.GET:
-            clauses.append("flavor_id = ?")
-            params.append(req.GET["flavor"])
-        return " AND ".join(clauses), params
 
-    def _view(self, req: Request, server: dict, detail: bool = True) -> dict:
-        links = item_links(req, "servers", server["id"])
-        if not detail:
-            return {"id": server["id"], "name": server["name"], "links": links}
-        image = server["image_ref"]
-        view = {
-            "id": server["id"],
-            "name": server["name"],
-            "status": server["status"],
-            "tenant_id": server["project_id"],
-            "user_id": server["user_id"],
-            "metadata": json.loads(server["metadata"]),
-            "image": {"id": image, "links": item_links(req, "images", image)[1:]} if image else "",
-            "flavor": self._flavor(req, server["flavor_id"]),
-            "addresses": {},
-            "created": server["created"],
-            "updated": server["updated"],
-            "links": links,
-        }
-        if req.api_version >= "2.2":
-            view["description"] = server["description"]
-        return view
+def _filters(req: Request) -> tuple[str, list]:
+    """SQL conditions for the project and nova's filters the demo keeps."""
+    clauses, params = ["1"], []
+    if req.GET.get("all_tenants", "0") in _TRUE:
+        enforce(req, "compute:servers:index:get_all_tenants")
+    else:
+        clauses.append("project_id = ?")
+        params.append(req.context.project_id)
+    status = req.GET.get("status")
+    if status is not None:
+        if status.upper() not in STATUSES:
+            raise exc.HTTPBadRequest(explanation="Invalid status value")
+        clauses.append("status = ?")
+        params.append(status.upper())
+    for key, condition in (
+        ("name", "instr(name, ?) > 0"),
+        ("flavor", "flavor_id = ?"),
+        ("image", "image_ref = ?"),
+    ):
+        if key in req.GET:
+            clauses.append(condition)
+            params.append(req.GET[key])
+    if "changes-since" in req.GET:
+        clauses.append("updated >= ?")
+        params.append(_utc_text(req.GET["changes-since"]))
+    return " AND ".join(clauses), params
 
-    @api_version("2.1", "2.2")
-    def _flavor(self, req: Request, flavor_id: str) -> dict:
-        """Before 2.3, a server's flavor is a reference: id and bookmark link."""
-        href = f"{bookmark_base(req)}/flavors/{flavor_id}"
-        return {"id": flavor_id, "links": [{"rel": "bookmark", "href": href}]}
 
-    @_flavor.api_version("2.3")
-    def _flavor(self, req: Request, flavor_id: str) -> dict:  # noqa: F811
-        """From 2.3, the flavor itself (as nova 2.47): what the server was built with."""
-        flavor = find_flavor(flavor_id) or {"name": flavor_id, "vcpus": 0, "ram": 0, "disk": 0}
-        return {k: flavor[k] for k in ("vcpus", "ram", "disk")} | {"original_name": flavor["name"]}
+def _utc_text(value: str) -> str:
+    """An ISO 8601 time as the store writes times (UTC, ``...Z``); else nova's 400."""
+    try:
+        when = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise exc.HTTPBadRequest(
+            explanation=f"Invalid input for query parameters changes-since. Value: {value}. "
+            f"'{value}' is not a 'date-time'"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _refuse_unstored(fields: dict) -> None:
+    """400 for what nova stores but the demo's schema has no column for (yet)."""
+    for name in ("accessIPv4", "accessIPv6"):
+        if fields.get(name):
+            raise exc.HTTPBadRequest(explanation=f"{name} is not available in this demo.")
+    if fields.get("OS-DCF:diskConfig", "MANUAL") != "MANUAL":
+        raise exc.HTTPBadRequest(
+            explanation="OS-DCF:diskConfig AUTO is not available in this demo."
+        )
+
+
+__all__ = ["ServersController", "QUOTA", "get_server", "visible"]
