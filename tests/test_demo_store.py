@@ -9,6 +9,7 @@ import webob
 
 import stackapi
 from demo_config import demo_ini
+from stackapi.demo.images import CIRROS
 from stackapi.demo.store import Store
 from stackapi.errors import ConfigError
 
@@ -79,7 +80,7 @@ def test_real_threads_write_concurrently(tmp_path):
         for i in range(REQUESTS_PER_THREAD):
             req = webob.Request.blank("/v2.1/servers", method="POST")
             req.headers["X-Auth-Token"] = "alice:demo"
-            req.json_body = {"server": {"name": f"t{n}-{i}", "flavorRef": "1"}}
+            req.json_body = {"server": {"name": f"t{n}-{i}", "flavorRef": "1", "imageRef": CIRROS}}
             statuses.append(req.get_response(app).status_int)
         return statuses
 

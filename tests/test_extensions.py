@@ -8,6 +8,7 @@ import stackapi
 from conftest import testapp
 from demo_config import demo_ini
 from server_extras import ServerExtras
+from stackapi.demo.images import CIRROS
 from stackapi.errors import ConfigError
 from stackapi.extensions import Extension, extends, load_extensions
 from stackapi.microversion import Microversions, api_version
@@ -193,7 +194,7 @@ def test_wired_from_the_ini_into_the_demo(tmp_path):
     ini = demo_ini(tmp_path, api_options="extensions = server_extras:ServerExtras")
     app = testapp(stackapi.loadapp(str(ini)))
     alice = {"X-Auth-Token": "alice:demo"}
-    body = {"server": {"name": "web", "flavorRef": "1"}}
+    body = {"server": {"name": "web", "flavorRef": "1", "imageRef": CIRROS}}
     server_id = app.post_json("/v2.1/servers", body, headers=alice).json["server"]["id"]
 
     assert (

@@ -18,9 +18,11 @@ from stackapi.controller import ResponseObject
 from stackapi.request import Request
 from stackapi.versions import url_join
 
+#: The id of the demo's one image (``imageRef`` of a create).
+CIRROS = "9d3b6e5a-5f3c-4a43-9f55-3c9e1c2f6a01"
 #: The demo's images, by id: what glance would list after devstack's first start.
 IMAGES = {
-    "9d3b6e5a-5f3c-4a43-9f55-3c9e1c2f6a01": {
+    CIRROS: {
         "name": "cirros",
         "disk_format": "qcow2",
         "container_format": "bare",
