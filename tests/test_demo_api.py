@@ -118,7 +118,7 @@ def test_the_flavor_is_embedded_from_2_47(api):
         ({"flavorRef": "1"}, "server.name. 'name' is a required property"),
         ({"name": "web"}, "server.flavorRef. 'flavorRef' is a required property"),
         ({"name": " web", "flavorRef": "1"}, 'server.name. Value: " web".'),
-        ({"name": "w\x07b", "flavorRef": "1"}, 'server.name. Value: "w\x07b".'),
+        ({"name": "w\x07b", "flavorRef": "1"}, 'server.name. Value: "w\\u0007b".'),
         ({"name": "web", "flavorRef": "1", "metadata": {"a": 1}}, "server.metadata.a. Value: 1."),
     ],
 )
