@@ -38,7 +38,8 @@ def test_demo_tree(capsys, tmp_path):
     assert "GET /v2.1/servers -> ServersController.index" in routes  # routes as nova's: no .format
     assert "DELETE /v2.1/servers/{id} -> ServersController.delete" in routes
     assert "GET /v2.1/flavors/{id} -> FlavorsController.show" in routes
-    assert "GET /v2.1/flavors/{flavor_id}/os-extra_specs -> FlavorExtraSpecsController.index" in routes
+    specs = "GET /v2.1/flavors/{flavor_id}/os-extra_specs -> FlavorExtraSpecsController.index"
+    assert specs in routes
     assert "GET /v2.1/ -> VersionDocument" in routes
     (action,) = [r for r in routes if r.startswith("POST /v2.1/servers/{id}/action")]
     assert "'reboot': _reboot" in action and "'os-resetState': _reset_state" in action
