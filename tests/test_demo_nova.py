@@ -1,0 +1,284 @@
+"""The demo as nova's API: shapes per microversion, what real clients send on create, metadata.
+
+Through the shipped ini (webtest); the real clients' view is tests/test_demo_clients.py.
+"""
+
+import pytest
+
+import stackapi
+from conftest import testapp
+from demo_config import demo_ini
+from stackapi.demo.images import CIRROS
+from stackapi.demo.server_views import host_id
+
+ALICE = {"X-Auth-Token": "alice:demo"}
+ADMIN = {"X-Auth-Token": "admin:ops"}
+SERVERS = "/v2.1/servers"
+OTHER = "6b4d5c6e-0c8f-4a4e-9a61-5b2a2b6b7f10"  # an id of nothing the demo has
+
+
+def at(version, headers=ALICE):
+    return {**headers, "X-OpenStack-Nova-API-Version": version}
+
+
+@pytest.fixture
+def api(tmp_path):
+    return testapp(stackapi.loadapp(str(demo_ini(tmp_path))))
+
+
+def post(api, server, headers=ALICE, status=202, **top):
+    return api.post_json(SERVERS, {"server": server, **top}, headers=headers, status=status)
+
+
+def create(api, headers=ALICE, **fields):
+    body = {"name": "web", "flavorRef": "1", "imageRef": CIRROS, **fields}
+    return post(api, body, headers=headers).json["server"]["id"]
+
+
+def message(resp):
+    ((_, detail),) = resp.json.items()
+    return detail["message"]
+
+
+def count(api):
+    return len(api.get(SERVERS, headers=ADMIN, params={"all_tenants": "1"}).json["servers"])
+
+
+# --- shapes per microversion ------------------------------------------------------------------
+
+BASE_KEYS = {
+    "id", "name", "status", "tenant_id", "user_id", "metadata", "hostId", "image", "flavor",
+    "created", "updated", "addresses", "accessIPv4", "accessIPv6", "links",
+    "OS-DCF:diskConfig", "progress", "OS-EXT-AZ:availability_zone", "config_drive", "key_name",
+    "OS-SRV-USG:launched_at", "OS-SRV-USG:terminated_at", "OS-EXT-STS:task_state",
+    "OS-EXT-STS:vm_state", "OS-EXT-STS:power_state", "os-extended-volumes:volumes_attached",
+}  # fmt: skip
+ADMIN_KEYS = {
+    "OS-EXT-SRV-ATTR:host",
+    "OS-EXT-SRV-ATTR:hypervisor_hostname",
+    "OS-EXT-SRV-ATTR:instance_name",
+}
+ADMIN_23 = {
+    f"OS-EXT-SRV-ATTR:{k}"
+    for k in ("reservation_id", "launch_index", "hostname", "kernel_id", "ramdisk_id",
+              "root_device_name", "user_data")
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("version", "added"),
+    [
+        ("2.1", set()),
+        ("2.8", set()),
+        ("2.9", {"locked"}),
+        ("2.19", {"locked", "description"}),
+        ("2.26", {"locked", "description", "tags"}),
+        ("2.47", {"locked", "description", "tags"}),
+    ],
+)
+def test_show_has_nova_keys_per_version(api, version, added):
+    server_id = create(api)
+    server = api.get(f"{SERVERS}/{server_id}", headers=at(version)).json["server"]
+    assert set(server) == BASE_KEYS | added
+
+
+@pytest.mark.parametrize(
+    ("version", "added"),
+    [
+        ("2.1", ADMIN_KEYS),
+        ("2.3", ADMIN_KEYS | ADMIN_23),
+        ("2.16", ADMIN_KEYS | ADMIN_23 | {"host_status"}),
+    ],
+)  # fmt: skip
+def test_admins_see_the_host_attributes(api, version, added):
+    server_id = create(api)
+    server = api.get(f"{SERVERS}/{server_id}", headers=at("2.1")).json["server"]
+    assert not ADMIN_KEYS & set(server)  # not for the owner (nova's default policy)
+    server = api.get(f"{SERVERS}/{server_id}", headers=at(version, ADMIN)).json["server"]
+    assert added <= set(server)
+    assert server["OS-EXT-SRV-ATTR:host"] == "stackapi-demo"
+
+
+def test_fields_without_backing_are_a_fresh_single_host_server(api):
+    server = api.get(f"{SERVERS}/{create(api)}", headers=at("2.47")).json["server"]
+    assert server["hostId"] == host_id("demo")
+    assert (server["addresses"], server["key_name"], server["config_drive"]) == ({}, None, "")
+    assert (server["OS-EXT-STS:vm_state"], server["OS-EXT-STS:power_state"]) == ("active", 1)
+    assert server["OS-EXT-AZ:availability_zone"] == "nova"
+    assert server["OS-SRV-USG:launched_at"] == server["created"].replace("Z", ".000000")
+    assert (server["locked"], server["tags"], server["progress"]) == (False, [], 0)
+    assert server["os-extended-volumes:volumes_attached"] == []
+
+
+def test_flavors_in_nova_shape(api):
+    flavor = api.get("/v2.1/flavors/1", headers=at("2.47")).json["flavor"]
+    assert flavor == {
+        "id": "1",
+        "name": "m1.tiny",
+        "ram": 512,
+        "vcpus": 1,
+        "disk": 1,
+        "swap": "",
+        "rxtx_factor": 1.0,
+        "OS-FLV-EXT-DATA:ephemeral": 0,
+        "OS-FLV-DISABLED:disabled": False,
+        "os-flavor-access:is_public": True,
+        "links": [
+            {"rel": "self", "href": "http://localhost/v2.1/flavors/1"},
+            {"rel": "bookmark", "href": "http://localhost/flavors/1"},
+        ],
+    }
+    ids = [
+        f["id"] for f in api.get("/v2.1/flavors/detail?minRam=4096", headers=ALICE).json["flavors"]
+    ]
+    assert ids == ["3", "4", "5"]
+    assert api.get("/v2.1/flavors?is_public=false", headers=ALICE).json == {"flavors": []}
+    assert len(api.get("/v2.1/flavors?is_public=None", headers=ALICE).json["flavors"]) == 5
+    assert api.get("/v2.1/flavors/1/os-extra_specs", headers=ALICE).json == {"extra_specs": {}}
+    resp = api.get("/v2.1/flavors/1/os-extra_specs/hw:cpu_policy", headers=ALICE, status=404)
+    assert message(resp) == "Flavor 1 has no extra specs with key hw:cpu_policy."
+    resp = api.get("/v2.1/flavors/m1.tiny", headers=ALICE, status=404)  # no .format suffix
+    assert message(resp) == "Flavor m1.tiny could not be found."
+
+
+# --- create as real clients send it ----------------------------------------------------------
+
+
+def test_create_with_counts_and_a_reservation_id(api):
+    resp = post(
+        api,
+        {"name": "many", "flavorRef": "1", "imageRef": CIRROS, "min_count": "2",
+         "max_count": 3, "return_reservation_id": True, "networks": "none",
+         "security_groups": [{"name": "default"}], "metadata": {"k": "v"},
+         "availability_zone": "nova"},
+        headers=at("2.47"),
+    )  # fmt: skip
+    rid = resp.json["reservation_id"]
+    assert rid.startswith("r-") and "Location" not in resp.headers
+    listed = api.get(f"{SERVERS}/detail?all_tenants=1", headers=at("2.47", ADMIN)).json["servers"]
+    assert sorted(s["name"] for s in listed) == ["many-1", "many-2", "many-3"]
+    assert {s["OS-EXT-SRV-ATTR:reservation_id"] for s in listed} == {rid}
+
+
+def test_create_answers_as_nova(api):
+    resp = post(api, {"name": "one", "flavorRef": "http://x/flavors/2", "imageRef": CIRROS})
+    server = resp.json["server"]
+    assert set(server) == {"id", "links", "OS-DCF:diskConfig", "security_groups", "adminPass"}
+    assert server["security_groups"] == [{"name": "default"}]
+    given = post(api, {"name": "p", "flavorRef": "1", "imageRef": CIRROS, "adminPass": "s3cret"})
+    assert given.json["server"]["adminPass"] == "s3cret"
+
+
+def test_boot_from_volume(api):
+    bdm = [{"boot_index": 0, "uuid": CIRROS, "source_type": "image",
+            "destination_type": "volume"}]  # fmt: skip
+    server_id = create(api, imageRef="", block_device_mapping_v2=bdm)
+    server = api.get(f"{SERVERS}/{server_id}", headers=at("2.3")).json["server"]
+    assert server["image"] == ""
+    (volume,) = server["os-extended-volumes:volumes_attached"]
+    assert volume["delete_on_termination"] is False and len(volume["id"]) == 36
+
+
+@pytest.mark.parametrize(
+    ("fields", "version", "expected"),
+    [
+        ({"imageRef": ""}, "2.1", "Missing imageRef attribute"),
+        ({"imageRef": OTHER}, "2.1", "Can not find requested image"),
+        ({"flavorRef": "9"}, "2.1", "Flavor 9 could not be found."),
+        ({"min_count": 3, "max_count": 2}, "2.1", "min_count must be <= max_count"),
+        ({"key_name": "mykey"}, "2.1", "Invalid key_name provided."),
+        ({"availability_zone": "az2"}, "2.1", "The requested availability zone is not available"),
+        ({"security_groups": [{"name": "web"}]}, "2.1", "Security group web not found."),
+        ({"networks": [{"uuid": OTHER}]}, "2.47", f"Network {OTHER} could not be found."),
+        ({}, "2.37", "server.networks. 'networks' is a required property"),
+        ({"networks": "none"}, "2.36", "'none' is not of type 'array'"),
+        ({"description": "d"}, "2.18", "('description' was unexpected)"),
+        ({"accessIPv4": "192.0.2.1"}, "2.1", "accessIPv4 is not available in this demo."),
+        ({"name": "a\ud800"}, "2.1", "server.name. Value holds a lone surrogate (U+D800)"),
+        ({"block_device_mapping_v2": [{"boot_index": 0, "uuid": "vol-1", "source_type": "volume",
+                                       "destination_type": "volume"}], "imageRef": ""},
+         "2.1", "Block Device Mapping is Invalid: failed to get volume vol-1."),
+    ],
+)  # fmt: skip
+def test_create_refusals_store_nothing(api, fields, version, expected):
+    body = {"name": "web", "flavorRef": "1", "imageRef": CIRROS, **fields}
+    if version == "2.47" and "networks" not in fields:
+        body["networks"] = "none"
+    resp = post(api, body, headers=at(version), status=400)
+    assert expected in message(resp)
+    assert count(api) == 0
+
+
+def test_the_instance_quota_is_nova_403(api):
+    body = {"name": "q", "flavorRef": "1", "imageRef": CIRROS, "min_count": 1001}
+    resp = post(api, body, status=403)
+    assert message(resp) == (
+        "Quota exceeded for instances: Requested 1001, but already used 0 of 1000 instances"
+    )
+    assert count(api) == 0
+
+
+# --- actions, listing, metadata ---------------------------------------------------------------
+
+
+def act(api, server_id, body, status=202):
+    return api.post_json(f"{SERVERS}/{server_id}/action", body, headers=ALICE, status=status)
+
+
+def test_stop_and_start(api):
+    server_id = create(api)
+    act(api, server_id, {"os-stop": None})
+    server = api.get(f"{SERVERS}/{server_id}", headers=ALICE).json["server"]
+    assert (server["status"], server["OS-EXT-STS:power_state"]) == ("SHUTOFF", 4)
+    assert "progress" not in server
+    resp = act(api, server_id, {"os-stop": None}, status=409)
+    assert message(resp) == f"Cannot 'stop' instance {server_id} while it is in vm_state stopped"
+    act(api, server_id, {"reboot": {"type": "SOFT"}}, status=409)
+    act(api, server_id, {"os-start": None})
+    act(api, server_id, {"os-start": {"force": True}}, status=400)  # nova: no arguments
+
+
+def test_changes_since(api):
+    old = create(api)
+    stamp = api.get(f"{SERVERS}/{old}", headers=ALICE).json["server"]["updated"]
+    ids = [
+        s["id"] for s in api.get(f"{SERVERS}?changes-since={stamp}", headers=ALICE).json["servers"]
+    ]
+    assert ids == [old]
+    assert api.get(f"{SERVERS}?changes-since=2999-01-01T00:00:00Z", headers=ALICE).json == {
+        "servers": []
+    }
+    resp = api.get(f"{SERVERS}?changes-since=yesterday", headers=ALICE, status=400)
+    assert "changes-since" in message(resp)
+
+
+def test_server_metadata(api):
+    server_id = create(api, metadata={"a": "1"})
+    url = f"{SERVERS}/{server_id}/metadata"
+    assert api.get(url, headers=ALICE).json == {"metadata": {"a": "1"}}
+    resp = api.post_json(url, {"metadata": {"b": "2"}}, headers=ALICE)
+    assert resp.json == {"metadata": {"a": "1", "b": "2"}}
+    resp = api.put_json(f"{url}/dotted.key", {"meta": {"dotted.key": "x"}}, headers=ALICE)
+    assert resp.json == {"meta": {"dotted.key": "x"}}
+    assert api.get(f"{url}/dotted.key", headers=ALICE).json == {"meta": {"dotted.key": "x"}}
+    resp = api.put_json(f"{url}/c", {"meta": {"d": "x"}}, headers=ALICE, status=400)
+    assert message(resp) == "Request body and URI mismatch"
+    resp = api.put_json(f"{url}/c", {"meta": {"c": "1", "d": "2"}}, headers=ALICE, status=400)
+    assert message(resp) == "Request body contains too many items"
+    api.delete(f"{url}/a", headers=ALICE, status=204)
+    resp = api.get(f"{url}/a", headers=ALICE, status=404)
+    assert message(resp) == "Metadata item was not found"
+    resp = api.put_json(url, {"metadata": {"only": "this"}}, headers=ALICE)
+    assert resp.json == {"metadata": {"only": "this"}}
+    too_many = {"metadata": {f"k{i}": "v" for i in range(129)}}
+    api.post_json(url, too_many, headers=ALICE, status=403)
+    assert api.get(url, headers=ALICE).json == {"metadata": {"only": "this"}}  # unchanged
+    api.get(f"{SERVERS}/{server_id}/metadata", headers={"X-Auth-Token": "bob:other"}, status=404)
+
+
+def test_update_answers_the_basic_view(api):
+    server_id = create(api)
+    resp = api.put_json(f"{SERVERS}/{server_id}", {"server": {"name": "b"}}, headers=at("2.47"))
+    server = resp.json["server"]
+    assert server["name"] == "b" and server["flavor"]["original_name"] == "m1.tiny"
+    assert "OS-EXT-STS:vm_state" not in server  # nova before 2.75
