@@ -6,7 +6,13 @@ import pytest
 import webob
 import webob.exc
 
-from stackapi.faults import FAULT_NAMES, fault_from_exception, fault_name, fault_response, over_limit
+from stackapi.faults import (
+    FAULT_NAMES,
+    fault_from_exception,
+    fault_name,
+    fault_response,
+    over_limit,
+)
 
 NAMES = [
     (400, "badRequest"),
