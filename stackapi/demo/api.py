@@ -6,6 +6,7 @@ the version document and the default policy rules are here, in code.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
 import routes
@@ -25,6 +26,8 @@ from stackapi.options import Option, as_list, as_str, parse_options
 from stackapi.policy import Policy
 from stackapi.request import Request
 from stackapi.versions import VersionApp, VersionInfo, VersionsApp
+
+LOG = logging.getLogger(__name__)
 
 #: nova's microversions, with nova's meaning: every version from 2.1 to 2.47 is
 #: accepted; those that change what the demo serves are in docs/demo.md.  nova's
@@ -70,7 +73,15 @@ POLICY = {
 }
 
 OPTIONS = (
-    Option("db_path", as_str, "", "the SQLite file of the servers (created on first start)"),
+    Option(
+        "connection",
+        as_str,
+        "",
+        "SQLAlchemy URL of the database: sqlite:///FILE (created on first start)"
+        " or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DBNAME",
+    ),
+    # The previous release's key, still read so that its ini starts as it is.
+    Option("db_path", as_str, "", "deprecated: the SQLite file; connection = sqlite:///FILE"),
     Option("policy_file", as_str, "", "JSON object of rules that replace the defaults"),
     Option("extensions", as_list, [], "module:Class of each Extension to attach"),
     Option("min_version", as_str, "", "refuse microversions below this one"),
@@ -89,7 +100,8 @@ class ComputeRouter(stackapi.Router):
 
         [app:api_v21]
         use = egg:stackapi#demo
-        db_path = %(here)s/demo.sqlite3
+        connection = sqlite:///%(here)s/demo.sqlite3
+        # connection = postgresql+psycopg://stackapi:secret@db.example.com/stackapi
         # policy_file = %(here)s/policy.json
         # extensions = mypackage.module:MyExtension
         # max_version = 2.2
@@ -97,9 +109,7 @@ class ComputeRouter(stackapi.Router):
 
     def __init__(self, **conf: str) -> None:
         values = parse_options(OPTIONS, conf)
-        if not values["db_path"]:
-            raise ConfigError("set the SQLite file, e.g. %(here)s/demo.sqlite3", key="db_path")
-        self.store = Store(values["db_path"])
+        connection = _connection(values)
         servers = stackapi.Resource(ServersController())
         metadata = stackapi.Resource(ServerMetadataController())
         flavors = stackapi.Resource(FlavorsController())
@@ -134,6 +144,9 @@ class ComputeRouter(stackapi.Router):
             policy=Policy(POLICY, values["policy_file"] or None),
             extensions=load_extensions(values["extensions"]),
         )
+        # Last: a Store replaces (and disposes) the previous one of its URL, which a
+        # reload must not do before the rest of the app is known to build.
+        self.store = Store(connection)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """Each request in one transaction of the Store (see ``Store.respond``)."""
@@ -145,6 +158,20 @@ class ComputeRouter(stackapi.Router):
             return fault_from_exception(exc)(environ, start_response)
         routed = super().__call__  # the Router: microversions, routing, the Resource
         return self.store.respond(req, routed)(environ, start_response)
+
+
+def _connection(values: dict) -> str:
+    """The ``connection`` URL, or the previous release's ``db_path`` turned into one."""
+    if values["connection"] and values["db_path"]:
+        raise ConfigError("set connection or db_path (deprecated), not both", key="db_path")
+    if values["db_path"]:
+        LOG.warning("db_path is deprecated: write connection = sqlite:///%s", values["db_path"])
+        return "sqlite:///" + values["db_path"]
+    if not values["connection"]:
+        raise ConfigError(
+            "set the database URL, e.g. sqlite:///%(here)s/demo.sqlite3", key="connection"
+        )
+    return values["connection"]
 
 
 class ComputeVersions(VersionsApp):

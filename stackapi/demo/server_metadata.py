@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import update
 from webob import exc
 
 import stackapi
@@ -11,6 +12,7 @@ from stackapi.controller import expected_errors
 from stackapi.demo import schemas
 from stackapi.demo.servers import get_server, now
 from stackapi.demo.store import database
+from stackapi.demo.tables import servers
 from stackapi.policy import enforce
 from stackapi.request import Request
 from stackapi.validation import validate
@@ -81,7 +83,8 @@ class ServerMetadataController(stackapi.Controller):
         self._write(req, server_id, items)
 
     def _read(self, req: Request, server_id: str, rule: str) -> dict:
-        server = get_server(req, server_id)
+        # A change locks the row: concurrent changes of one server's items apply in turn.
+        server = get_server(req, server_id, lock=rule != "show")
         enforce(req, f"compute:server_metadata:{rule}", server)
         return json.loads(server["metadata"])
 
@@ -91,8 +94,6 @@ class ServerMetadataController(stackapi.Controller):
                 explanation=f"Quota exceeded for metadata_items: Requested {len(items)}, "
                 f"but already used 0 of {MAX_ITEMS} metadata_items"
             )
-        database(req).execute(
-            "UPDATE servers SET metadata = ?, updated = ? WHERE id = ?",
-            (json.dumps(items), now(), server_id),
-        )
+        values = {"metadata": json.dumps(items), "updated": now()}
+        database(req).execute(update(servers).where(servers.c.id == server_id).values(values))
         return items

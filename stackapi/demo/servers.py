@@ -1,10 +1,12 @@
-"""Servers: nova's CRUD, paging, filters and actions, on the demo's SQLite store.
+"""Servers: nova's CRUD, paging, filters and actions, on the demo's database (SQLAlchemy Core).
 
 Each request runs in the transaction the Router opened (``database(req)``):
-a refused or failed request changes nothing.  Callers see their own
-project's servers (admins: any; ``?all_tenants=1`` lists them all).  The
-shapes are nova's per microversion (``server_views``); the create checks in
-``server_create``.
+a refused or failed request changes nothing.  A request that changes a
+server locks its row before reading it (``get_server(..., lock=True)``), so
+concurrent changes of one server apply one after the other.  Callers see
+their own project's servers (admins: any; ``?all_tenants=1`` lists them all).
+The shapes are nova's per microversion (``server_views``); the create checks
+in ``server_create``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from webob import exc
 
 import stackapi
@@ -25,6 +28,7 @@ from stackapi.demo.flavors import find_flavor
 from stackapi.demo.paging import item_links, page, page_size
 from stackapi.demo.server_create import QUOTA, CreateRequest
 from stackapi.demo.store import database
+from stackapi.demo.tables import servers
 from stackapi.policy import authorize, enforce
 from stackapi.request import Request
 from stackapi.validation import validate
@@ -39,9 +43,16 @@ def visible(req: Request, row: Any) -> bool:
     return row is not None and (ctx.is_admin or row["project_id"] == ctx.project_id)
 
 
-def get_server(req: Request, id: str) -> dict:
-    """The server ``id`` as the caller may see it: another project's is a 404."""
-    row = database(req).execute("SELECT * FROM servers WHERE id = ?", (id,)).fetchone()
+def get_server(req: Request, id: str, lock: bool = False) -> dict:
+    """The server ``id`` as the caller may see it: another project's is a 404.
+
+    ``lock``: for a change, hold the row until the transaction ends (a
+    concurrent change waits, then reads what this one left).
+    """
+    query = select(servers).where(servers.c.id == id)
+    if lock:
+        query = query.with_for_update()  # SQLite: no-op, BEGIN IMMEDIATE already serializes
+    row = database(req).execute(query).mappings().first()
     if not visible(req, row):
         raise exc.HTTPNotFound(explanation=f"Instance {id} could not be found.")
     return dict(row)
@@ -85,13 +96,20 @@ class ServersController(stackapi.Controller):
             server_id = str(uuid.uuid4())
             name = request.name if count == 1 else f"{request.name}-{index + 1}"
             database(req).execute(
-                "INSERT INTO servers (id, project_id, user_id, name, description, flavor_id,"
-                " image_ref, status, metadata, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)",
-                (server_id, ctx.project_id, ctx.user_id, name, request.description,
-                 request.flavor["id"], request.image_ref, json.dumps(request.metadata),
-                 created, created),
-            )  # fmt: skip
+                insert(servers).values(
+                    id=server_id,
+                    project_id=ctx.project_id,
+                    user_id=ctx.user_id,
+                    name=name,
+                    description=request.description,
+                    flavor_id=request.flavor["id"],
+                    image_ref=request.image_ref,
+                    status="ACTIVE",
+                    metadata=json.dumps(request.metadata),
+                    created=created,
+                    updated=created,
+                )
+            )
             ids.append(server_id)
         if request.return_reservation_id:
             first = get_server(req, ids[0])
@@ -107,10 +125,8 @@ class ServersController(stackapi.Controller):
         return stackapi.ResponseObject({"server": view}, headers={"Location": links[0]["href"]})
 
     def _used(self, req: Request) -> int:
-        row = database(req).execute(
-            "SELECT count(*) FROM servers WHERE project_id = ?", (req.context.project_id,)
-        )
-        return int(row.fetchone()[0])
+        query = select(func.count()).where(servers.c.project_id == req.context.project_id)
+        return int(database(req).execute(query).scalar_one())
 
     # --- member ------------------------------------------------------------------
 
@@ -125,23 +141,21 @@ class ServersController(stackapi.Controller):
     @validate(schemas.UPDATE_V219, min_version="2.19")
     def update(self, req: Request, id: str, body: dict) -> dict:
         changes = body["server"]
-        server = get_server(req, id)
+        server = get_server(req, id, lock=True)
         enforce(req, "compute:servers:update", server)
         _refuse_unstored(changes)
         for field in ("name", "description"):
             if field in changes:
                 server[field] = changes[field]
         server["updated"] = now()
-        database(req).execute(
-            "UPDATE servers SET name = ?, description = ?, updated = ? WHERE id = ?",
-            (server["name"], server["description"], server["updated"], id),
-        )
+        values = {k: server[k] for k in ("name", "description", "updated")}
+        database(req).execute(update(servers).where(servers.c.id == id).values(values))
         return {"server": server_views.basic(req, server)}
 
     @expected_errors((404, 409))
     def delete(self, req: Request, id: str) -> None:
-        enforce(req, "compute:servers:delete", get_server(req, id))
-        database(req).execute("DELETE FROM servers WHERE id = ?", (id,))
+        enforce(req, "compute:servers:delete", get_server(req, id, lock=True))
+        database(req).execute(delete(servers).where(servers.c.id == id))
 
     # --- actions -----------------------------------------------------------------
 
@@ -254,7 +268,7 @@ class ServersController(stackapi.Controller):
         **changes: Any,
     ) -> None:
         """Check policy and state, then apply ``changes`` (values or ``f(server)``)."""
-        server = get_server(req, id)
+        server = get_server(req, id, lock=True)
         enforce(req, f"compute:servers:{action}", server)
         if server["status"] not in allowed:
             vm_state = server_views.STATES[server["status"]][0]
@@ -265,28 +279,20 @@ class ServersController(stackapi.Controller):
             check(server)
         values = {k: v(server) if callable(v) else v for k, v in changes.items()}
         values["updated"] = now()
-        assignments = ", ".join(f"{column} = ?" for column in values)  # names from code
-        database(req).execute(
-            f"UPDATE servers SET {assignments} WHERE id = ?", (*values.values(), id)
-        )
+        database(req).execute(update(servers).where(servers.c.id == id).values(values))
 
     def _list(self, req: Request, detail: bool) -> dict:
-        where, params = _filters(req)
+        query = select(servers).where(*_filters(req))
         marker = req.GET.get("marker")
         limit = page_size(req)
         if marker is not None:
-            where, params = f"{where} AND seq < ?", [*params, self._seq(req, marker)]
-        rows = (
-            database(req)
-            .execute(
-                f"SELECT * FROM servers WHERE {where} ORDER BY seq DESC LIMIT ?", (*params, limit)
-            )
-            .fetchall()
-        )
+            query = query.where(servers.c.seq < self._seq(req, marker))
+        result = database(req).execute(query.order_by(servers.c.seq.desc()).limit(limit))
+        rows = result.mappings().all()
         if detail:
-            servers = [server_views.detail(req, dict(row)) for row in rows]
+            listed = [server_views.detail(req, dict(row)) for row in rows]
         else:
-            servers = [
+            listed = [
                 {
                     "id": row["id"],
                     "name": row["name"],
@@ -294,46 +300,44 @@ class ServersController(stackapi.Controller):
                 }
                 for row in rows
             ]
-        return page(req, "servers", servers, limit, detail)
+        return page(req, "servers", listed, limit, detail)
 
     def _seq(self, req: Request, marker: str) -> int:
         """Where the page after ``marker`` starts; a marker the caller cannot see is a 400."""
-        row = (
-            database(req)
-            .execute("SELECT seq, project_id FROM servers WHERE id = ?", (marker,))
-            .fetchone()
-        )
+        query = select(servers.c.seq, servers.c.project_id).where(servers.c.id == marker)
+        row = database(req).execute(query).mappings().first()
         if not visible(req, row):
             raise exc.HTTPBadRequest(explanation=f"marker [{marker}] not found")
         return row["seq"]
 
 
-def _filters(req: Request) -> tuple[str, list]:
+def _contains(dialect: str, text: str) -> ColumnElement[bool]:
+    """``name`` contains ``text``, case-sensitive (LIKE is not, on SQLite)."""
+    position = func.strpos if dialect == "postgresql" else func.instr
+    return position(servers.c.name, text) > 0
+
+
+def _filters(req: Request) -> list[ColumnElement[bool]]:
     """SQL conditions for the project and nova's filters the demo keeps."""
-    clauses, params = ["1"], []
+    clauses: list[ColumnElement[bool]] = []
     if req.GET.get("all_tenants", "0") in _TRUE:
         enforce(req, "compute:servers:index:get_all_tenants")
     else:
-        clauses.append("project_id = ?")
-        params.append(req.context.project_id)
+        clauses.append(servers.c.project_id == req.context.project_id)
     status = req.GET.get("status")
     if status is not None:
         if status.upper() not in STATUSES:
             raise exc.HTTPBadRequest(explanation="Invalid status value")
-        clauses.append("status = ?")
-        params.append(status.upper())
-    for key, condition in (
-        ("name", "instr(name, ?) > 0"),
-        ("flavor", "flavor_id = ?"),
-        ("image", "image_ref = ?"),
-    ):
-        if key in req.GET:
-            clauses.append(condition)
-            params.append(req.GET[key])
+        clauses.append(servers.c.status == status.upper())
+    if "name" in req.GET:
+        clauses.append(_contains(database(req).dialect.name, req.GET["name"]))
+    if "flavor" in req.GET:
+        clauses.append(servers.c.flavor_id == req.GET["flavor"])
+    if "image" in req.GET:
+        clauses.append(servers.c.image_ref == req.GET["image"])
     if "changes-since" in req.GET:
-        clauses.append("updated >= ?")
-        params.append(_utc_text(req.GET["changes-since"]))
-    return " AND ".join(clauses), params
+        clauses.append(servers.c.updated >= _utc_text(req.GET["changes-since"]))
+    return clauses
 
 
 def _utc_text(value: str) -> str:
