@@ -160,6 +160,78 @@ def test_create_with_counts_and_a_reservation_id(api):
     assert {s["OS-EXT-SRV-ATTR:reservation_id"] for s in listed} == {rid}
 
 
+def test_create_stores_what_nova_stores(api):
+    given = {"accessIPv4": "192.0.2.10", "accessIPv6": "2001:db8::10", "config_drive": "true",
+             "OS-DCF:diskConfig": "AUTO", "user_data": "I2Nsb3VkLWNvbmZpZwo=",
+             "personality": [{"path": "/etc/motd", "contents": "aGVsbG8K"}],
+             "security_groups": [{"name": "default"}, {"name": "default"}]}  # fmt: skip
+    resp = post(api, {"name": "full", "flavorRef": "1", "imageRef": CIRROS, **given})
+    created = resp.json["server"]
+    assert created["OS-DCF:diskConfig"] == "AUTO"
+    assert created["security_groups"] == [{"name": "default"}, {"name": "default"}]  # as given
+
+    url = f"{SERVERS}/{created['id']}"
+    server = api.get(url, headers=at("2.47")).json["server"]
+    assert (server["accessIPv4"], server["accessIPv6"]) == ("192.0.2.10", "2001:db8::10")
+    assert (server["config_drive"], server["OS-DCF:diskConfig"]) == ("True", "AUTO")
+    (listed,) = api.get(f"{SERVERS}/detail", headers=at("2.47")).json["servers"]
+    assert listed == server
+    # user_data: stored, shown to admins only (nova's extended attributes, from 2.3)
+    assert "I2Nsb3VkLWNvbmZpZwo=" not in api.get(url, headers=at("2.47")).text
+    assert "OS-EXT-SRV-ATTR:user_data" not in api.get(url, headers=at("2.1", ADMIN)).json["server"]
+    admin_view = api.get(url, headers=at("2.3", ADMIN)).json["server"]
+    assert admin_view["OS-EXT-SRV-ATTR:user_data"] == "I2Nsb3VkLWNvbmZpZwo="
+    # personality: checked, not shown (nova's API never shows the files back)
+    assert "/etc/motd" not in admin_view.values() and "aGVsbG8K" not in str(admin_view)
+
+    other = create(api)
+    server = api.get(f"{SERVERS}/{other}", headers=at("2.47")).json["server"]
+    assert (server["accessIPv4"], server["accessIPv6"]) == ("", "")  # nova's "" for none
+    assert (server["config_drive"], server["OS-DCF:diskConfig"]) == ("", "MANUAL")
+
+
+def test_update_changes_access_ips_and_disk_config(api):
+    server_id = create(api, **{"OS-DCF:diskConfig": "AUTO"})
+    change = {"accessIPv4": "198.51.100.7", "accessIPv6": "2001:db8::7",
+              "OS-DCF:diskConfig": "MANUAL"}  # fmt: skip
+    resp = api.put_json(f"{SERVERS}/{server_id}", {"server": change}, headers=at("2.1"))
+    view = resp.json["server"]
+    assert (view["accessIPv4"], view["accessIPv6"]) == ("198.51.100.7", "2001:db8::7")
+    assert view["OS-DCF:diskConfig"] == "MANUAL"
+    server = api.get(f"{SERVERS}/{server_id}", headers=ALICE).json["server"]
+    assert (server["accessIPv4"], server["OS-DCF:diskConfig"]) == ("198.51.100.7", "MANUAL")
+    bad = {"server": {"accessIPv4": "not an address"}}
+    api.put_json(f"{SERVERS}/{server_id}", bad, headers=ALICE, status=400)
+    assert api.get(f"{SERVERS}/{server_id}", headers=ALICE).json["server"]["accessIPv4"] == (
+        "198.51.100.7"
+    )
+
+
+def test_the_reservation_id_is_stored_and_filters(api):
+    body = {"name": "r", "flavorRef": "1", "imageRef": CIRROS, "max_count": 2,
+            "return_reservation_id": True}  # fmt: skip
+    first = post(api, body).json["reservation_id"]
+    second = post(api, body).json["reservation_id"]
+    assert first != second and all(len(r) == 10 for r in (first, second))
+    create(api, name="alone")
+
+    listed = api.get(
+        f"{SERVERS}/detail?all_tenants=1&reservation_id={first}", headers=at("2.3", ADMIN)
+    )
+    servers = listed.json["servers"]
+    assert {s["OS-EXT-SRV-ATTR:reservation_id"] for s in servers} == {first}
+    assert sorted((s["name"], s["OS-EXT-SRV-ATTR:launch_index"]) for s in servers) == [
+        ("r-1", 0),
+        ("r-2", 1),
+    ]
+    names = [s["name"] for s in api.get(f"{SERVERS}?reservation_id={second}", headers=ALICE).json[
+        "servers"
+    ]]  # fmt: skip
+    assert sorted(names) == ["r-1", "r-2"]
+    bob = {"X-Auth-Token": "bob:other"}
+    assert api.get(f"{SERVERS}?reservation_id={first}", headers=bob).json == {"servers": []}
+
+
 def test_create_answers_as_nova(api):
     resp = post(api, {"name": "one", "flavorRef": "http://x/flavors/2", "imageRef": CIRROS})
     server = resp.json["server"]
@@ -193,7 +265,15 @@ def test_boot_from_volume(api):
         ({}, "2.37", "server.networks. 'networks' is a required property"),
         ({"networks": "none"}, "2.36", "'none' is not of type 'array'"),
         ({"description": "d"}, "2.18", "('description' was unexpected)"),
-        ({"accessIPv4": "192.0.2.1"}, "2.1", "accessIPv4 is not available in this demo."),
+        ({"accessIPv4": "192.0.2"}, "2.1",
+         "server.accessIPv4. Value: \"192.0.2\". '192.0.2' is not a 'ipv4'"),
+        ({"accessIPv6": "192.0.2.1"}, "2.1", "'192.0.2.1' is not a 'ipv6'"),
+        ({"user_data": "not base64"}, "2.1",
+         "server.user_data. Value: \"not base64\". 'not base64' is not a 'base64'"),
+        ({"personality": [{"path": "/etc/motd"}]}, "2.1", "'contents' is a required property"),
+        ({"personality": [{"path": "/m", "contents": "a"}]}, "2.1", "'a' is not a 'base64'"),
+        ({"config_drive": "maybe"}, "2.1", "server.config_drive. Value: \"maybe\"."),
+        ({"OS-DCF:diskConfig": "auto"}, "2.1", "'auto' is not one of ['AUTO', 'MANUAL']"),
         ({"name": "a\ud800"}, "2.1", "server.name. Value holds a lone surrogate (U+D800)"),
         ({"block_device_mapping_v2": [{"boot_index": 0, "uuid": "vol-1", "source_type": "volume",
                                        "destination_type": "volume"}], "imageRef": ""},
@@ -206,6 +286,23 @@ def test_create_refusals_store_nothing(api, fields, version, expected):
         body["networks"] = "none"
     resp = post(api, body, headers=at(version), status=400)
     assert expected in message(resp)
+    assert count(api) == 0
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ([{"path": f"/f{i}", "contents": "eA=="} for i in range(6)],
+         "Personality file limit exceeded"),
+        ([{"path": "/" + "p" * 255, "contents": "eA=="}],
+         "Personality file path exceeds maximum 255"),
+        ([{"path": "/f", "contents": "eHh4" * 2561}],
+         "Personality file content exceeds maximum 10240"),
+    ],
+)  # fmt: skip
+def test_personality_limits_are_nova_403(api, files, expected):
+    body = {"name": "p", "flavorRef": "1", "imageRef": CIRROS, "personality": files}
+    assert message(post(api, body, status=403)) == expected
     assert count(api) == 0
 
 

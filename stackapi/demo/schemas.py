@@ -119,6 +119,8 @@ CREATE = {
                             "path": {"type": "string"},
                             "contents": {"type": "string", "format": "base64"},
                         },
+                        # nova reads both without checking (a missing one is its 500)
+                        "required": ["path", "contents"],
                         "additionalProperties": False,
                     },
                 },
@@ -137,7 +139,7 @@ CREATE = {
                         "additionalProperties": False,
                     },
                 },
-                "user_data": {"type": "string", "maxLength": 65535},
+                "user_data": {"type": "string", "format": "base64", "maxLength": 65535},
             },
             "required": ["name", "flavorRef"],
             "additionalProperties": False,

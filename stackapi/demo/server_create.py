@@ -2,11 +2,14 @@
 
 The schema (``schemas.CREATE*``) has already checked the shape; this is the
 part nova does in code: flavor and image lookups, block devices, networks,
-security groups, the availability zone, counts and the instance quota.
-Refusals are nova's 400 (403 for the quota) with nova's words.
+security groups, the availability zone, counts, the instance quota and the
+personality files' limits.  Refusals are nova's 400 (403 for the quotas) with
+nova's words.
 """
 
 from __future__ import annotations
+
+import secrets
 
 from webob import exc
 
@@ -17,6 +20,12 @@ from stackapi.request import Request
 
 #: Servers per project (nova's ``[quota] instances`` defaults to 10; the demo is roomier).
 QUOTA = 1000
+#: nova's ``[quota] injected_files``, ``injected_file_path_length`` and
+#: ``injected_file_content_bytes`` (personality, up to 2.56).
+INJECTED_FILES = 5
+INJECTED_FILE_PATH_LENGTH = 255
+INJECTED_FILE_CONTENT_BYTES = 10240
+_RESERVATION_CHARACTERS = "01234567890abcdefghijklmnopqrstuvwxyz"  # nova's, "0" twice
 _TRUE = (True, "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t")
 
 
@@ -34,6 +43,16 @@ class CreateRequest:
         self.description: str | None = spec.get("description")
         self.metadata: dict = spec.get("metadata", {})
         self.admin_pass: str | None = spec.get("adminPass")
+        self.access_ip_v4: str | None = spec.get("accessIPv4")
+        self.access_ip_v6: str | None = spec.get("accessIPv6")
+        self.user_data: str | None = spec.get("user_data")
+        self.config_drive = spec.get("config_drive", False) in _TRUE
+        self.auto_disk_config = spec.get("OS-DCF:diskConfig") == "AUTO"
+        self.security_groups: list = spec.get("security_groups", [{"name": "default"}])
+        # nova's utils.generate_uid("r"): one id for every server of this request
+        self.reservation_id = "r-" + "".join(
+            secrets.choice(_RESERVATION_CHARACTERS) for _ in range(8)
+        )
         self.return_reservation_id = spec.get("return_reservation_id", False) in _TRUE
         self.min_count = int(spec.get("min_count", 1))
         self.max_count = int(spec.get("max_count", self.min_count))
@@ -44,6 +63,7 @@ class CreateRequest:
         _check_networks(spec.get("networks"))
         _check_security_groups(spec.get("security_groups", []))
         _check_unstored(spec)
+        _check_personality(spec.get("personality", []))
 
     def count(self, used: int) -> int:
         """How many servers to build: ``max_count`` within the quota, at least ``min_count``."""
@@ -122,18 +142,28 @@ def _check_security_groups(groups: list) -> None:
 
 
 def _check_unstored(spec: dict) -> None:
-    """nova's refusals for what the demo has none of (keypairs, zones), and what it cannot keep."""
+    """nova's refusals for what the demo has none of: keypairs, other zones."""
     if "key_name" in spec:
         raise exc.HTTPBadRequest(explanation="Invalid key_name provided.")
     zone = spec.get("availability_zone")
     if zone is not None and zone != AVAILABILITY_ZONE:
         raise exc.HTTPBadRequest(explanation="The requested availability zone is not available")
-    unstored = [
-        name for name in ("accessIPv4", "accessIPv6", "user_data", "personality") if spec.get(name)
-    ]
-    if spec.get("config_drive", False) in _TRUE:
-        unstored.append("config_drive")
-    if spec.get("OS-DCF:diskConfig", "MANUAL") != "MANUAL":
-        unstored.append("OS-DCF:diskConfig AUTO")
-    if unstored:
-        raise exc.HTTPBadRequest(explanation=f"{unstored[0]} is not available in this demo.")
+
+
+def _check_personality(files: list) -> None:
+    """nova's limits on personality files (its 403s): how many, path and content lengths.
+
+    The schema checked each item's shape (``path``, base64 ``contents``) and,
+    from 2.57, refuses ``personality`` as nova does.  The demo has no guest
+    disk to write the files to; nova's API never shows them back either.
+    """
+    if len(files) > INJECTED_FILES:
+        raise exc.HTTPForbidden(explanation="Personality file limit exceeded")
+    if any(len(item["path"]) > INJECTED_FILE_PATH_LENGTH for item in files):
+        raise exc.HTTPForbidden(
+            explanation=f"Personality file path exceeds maximum {INJECTED_FILE_PATH_LENGTH}"
+        )
+    if any(len(item["contents"]) > INJECTED_FILE_CONTENT_BYTES for item in files):
+        raise exc.HTTPForbidden(
+            explanation=f"Personality file content exceeds maximum {INJECTED_FILE_CONTENT_BYTES}"
+        )

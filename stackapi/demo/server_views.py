@@ -44,11 +44,23 @@ def root_volume_id(server_id: str) -> str:
 
 
 def reservation_id(server: dict) -> str:
-    """``r-xxxxxxxx``, shared by the servers one create request made (same caller, same second)."""
+    """``r-xxxxxxxx``, shared by the servers one create request made.
+
+    Stored since schema revision 0002 (which gave the rows before it the id
+    derived here); a row written by a server of the previous release during a
+    rolling upgrade has none, and shows the derived one.
+    """
+    if server.get("reservation_id"):
+        return server["reservation_id"]
     key = "|".join(
         str(server[k]) for k in ("project_id", "user_id", "created", "flavor_id", "image_ref")
     )
     return "r-" + hashlib.sha1(key.encode()).hexdigest()[:8]
+
+
+def disk_config(server: dict) -> str:
+    """``OS-DCF:diskConfig``: AUTO or MANUAL, as the server was created (or updated)."""
+    return "AUTO" if server.get("auto_disk_config") else "MANUAL"
 
 
 def hostname(name: str) -> str:
@@ -72,10 +84,10 @@ def basic(req: Request, server: dict) -> dict:
         "created": server["created"],
         "updated": server["updated"],
         "addresses": {},
-        "accessIPv4": "",
-        "accessIPv6": "",
+        "accessIPv4": server.get("access_ip_v4") or "",
+        "accessIPv6": server.get("access_ip_v6") or "",
         "links": item_links(req, "servers", server["id"]),
-        "OS-DCF:diskConfig": "MANUAL",
+        "OS-DCF:diskConfig": disk_config(server),
     }
     if server["status"] in _PROGRESS_STATUSES:
         view["progress"] = 0
@@ -96,7 +108,8 @@ def detail(req: Request, server: dict) -> dict:
     view.update(
         {
             "OS-EXT-AZ:availability_zone": AVAILABILITY_ZONE,
-            "config_drive": "",
+            # nova's column is a string: "True", or "" for none
+            "config_drive": "True" if server.get("config_drive") else "",
             "key_name": None,
             "OS-SRV-USG:launched_at": server["created"].replace("Z", ".000000"),
             "OS-SRV-USG:terminated_at": None,
@@ -124,12 +137,12 @@ def _admin_attributes(req: Request, server: dict) -> dict:
         attrs.update(
             {
                 "OS-EXT-SRV-ATTR:reservation_id": reservation_id(server),
-                "OS-EXT-SRV-ATTR:launch_index": 0,
+                "OS-EXT-SRV-ATTR:launch_index": server.get("launch_index") or 0,
                 "OS-EXT-SRV-ATTR:hostname": hostname(server["name"]),
                 "OS-EXT-SRV-ATTR:kernel_id": "",
                 "OS-EXT-SRV-ATTR:ramdisk_id": "",
                 "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
-                "OS-EXT-SRV-ATTR:user_data": None,
+                "OS-EXT-SRV-ATTR:user_data": server.get("user_data"),
             }
         )
     if req.api_version >= "2.16":
