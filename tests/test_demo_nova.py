@@ -349,6 +349,30 @@ def test_changes_since(api):
     assert "changes-since" in message(resp)
 
 
+def test_name_is_a_regular_expression_as_nova(api):
+    for name in ("web-1", "web-10", "Web-2", "db.1", "db-1"):
+        create(api, name=name)
+
+    def names(**query):
+        return sorted(s["name"] for s in api.get(SERVERS, headers=ALICE, params=query).json[
+            "servers"
+        ])  # fmt: skip
+
+    assert names(name="web") == ["web-1", "web-10"]  # anywhere in the name, case-sensitive
+    assert names(name="^web-1$") == ["web-1"]
+    assert names(name="[Ww]eb-[0-9]$") == ["Web-2", "web-1"]
+    assert names(name="db.1") == ["db-1", "db.1"]  # "." is any character
+    assert names(name=r"db\.1") == ["db.1"]
+    assert names(name="(?i)WEB-1") == ["web-1", "web-10"]
+    assert names(name="web|db", flavor="1") == ["db-1", "db.1", "web-1", "web-10"]
+    resp = api.get(SERVERS, headers=ALICE, params={"name": "web("}, status=400)
+    assert message(resp) == (
+        "Invalid input for query parameter name. Value: \"web(\". 'web(' is not a 'regex'"
+    )
+    resp = api.get(SERVERS, headers=ALICE, params={"reservation_id": "*"}, status=400)
+    assert "query parameter reservation_id" in message(resp)
+
+
 def test_server_metadata(api):
     server_id = create(api, metadata={"a": "1"})
     url = f"{SERVERS}/{server_id}/metadata"

@@ -255,6 +255,7 @@ META_ITEM = _wrapped("meta", {**METADATA, "minProperties": 1, "maxProperties": 1
 
 _DIGITS = {"type": "string", "pattern": "^[0-9]+$", "maxLength": 10}
 _ONE = {"type": "string", "maxLength": 255}  # given twice -> a list -> refused
+_REGEX = {**_ONE, "format": "regex"}  # nova's common_query_regex_param
 
 FLAVORS_QUERY = {
     "type": "object",
@@ -274,12 +275,12 @@ SERVERS_QUERY = {
     "properties": {
         "limit": _DIGITS,
         "marker": _ONE,
-        "name": _ONE,
+        "name": _REGEX,
         "flavor": _ONE,
         "image": _ONE,
         "status": _ONE,  # any case, checked against the statuses by the controller
         "changes-since": _ONE,  # ISO 8601, parsed by the controller
-        "reservation_id": _ONE,
+        "reservation_id": _REGEX,
         "all_tenants": {"enum": ["", "1", "0", "true", "false", "True", "False"]},
     },
 }

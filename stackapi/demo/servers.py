@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import exc as sa_exc
 from webob import exc
 
 import stackapi
@@ -27,7 +28,7 @@ from stackapi.demo import schemas, server_views
 from stackapi.demo.flavors import find_flavor
 from stackapi.demo.paging import item_links, page, page_size
 from stackapi.demo.server_create import QUOTA, CreateRequest
-from stackapi.demo.store import database
+from stackapi.demo.store import database, describe
 from stackapi.demo.tables import servers
 from stackapi.policy import authorize, enforce
 from stackapi.request import Request
@@ -42,6 +43,7 @@ _UPDATABLE = {
     "accessIPv6": "access_ip_v6",
 }
 _TRUE = ("", "1", "true", "True")
+_INVALID_REGULAR_EXPRESSION = "2201B"  # PostgreSQL's SQLSTATE
 
 
 def visible(req: Request, row: Any) -> bool:
@@ -302,7 +304,14 @@ class ServersController(stackapi.Controller):
         limit = page_size(req)
         if marker is not None:
             query = query.where(servers.c.seq < self._seq(req, marker))
-        result = database(req).execute(query.order_by(servers.c.seq.desc()).limit(limit))
+        try:
+            result = database(req).execute(query.order_by(servers.c.seq.desc()).limit(limit))
+        except sa_exc.DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) != _INVALID_REGULAR_EXPRESSION:
+                raise
+            raise exc.HTTPBadRequest(  # Python's re took it, PostgreSQL's regex does not
+                explanation=f"Invalid input for query parameters: {describe(error)}"
+            ) from None
         rows = result.mappings().all()
         if detail:
             listed = [server_views.detail(req, dict(row)) for row in rows]
@@ -326,14 +335,14 @@ class ServersController(stackapi.Controller):
         return row["seq"]
 
 
-def _contains(dialect: str, text: str) -> ColumnElement[bool]:
-    """``name`` contains ``text``, case-sensitive (LIKE is not, on SQLite)."""
-    position = func.strpos if dialect == "postgresql" else func.instr
-    return position(servers.c.name, text) > 0
-
-
 def _filters(req: Request) -> list[ColumnElement[bool]]:
-    """SQL conditions for the project and nova's filters the demo keeps."""
+    """SQL conditions for the project and nova's filters the demo keeps.
+
+    ``name`` and ``reservation_id`` are regular expressions, as in nova: a
+    match anywhere in the value (``re.search`` on SQLite, ``~`` on
+    PostgreSQL), case-sensitive; the query schema refused what does not
+    compile.  ``image``, ``flavor``, ``status`` are exact.
+    """
     clauses: list[ColumnElement[bool]] = []
     if req.GET.get("all_tenants", "0") in _TRUE:
         enforce(req, "compute:servers:index:get_all_tenants")
@@ -344,14 +353,13 @@ def _filters(req: Request) -> list[ColumnElement[bool]]:
         if status.upper() not in STATUSES:
             raise exc.HTTPBadRequest(explanation="Invalid status value")
         clauses.append(servers.c.status == status.upper())
-    if "name" in req.GET:
-        clauses.append(_contains(database(req).dialect.name, req.GET["name"]))
+    for key, column in (("name", servers.c.name), ("reservation_id", servers.c.reservation_id)):
+        if key in req.GET:
+            clauses.append(column.regexp_match(req.GET[key]))
     if "flavor" in req.GET:
         clauses.append(servers.c.flavor_id == req.GET["flavor"])
     if "image" in req.GET:
         clauses.append(servers.c.image_ref == req.GET["image"])
-    if "reservation_id" in req.GET:
-        clauses.append(servers.c.reservation_id == req.GET["reservation_id"])
     if "changes-since" in req.GET:
         clauses.append(servers.c.updated >= _utc_text(req.GET["changes-since"]))
     return clauses
