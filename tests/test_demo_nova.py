@@ -335,6 +335,54 @@ def test_stop_and_start(api):
     act(api, server_id, {"os-start": {"force": True}}, status=400)  # nova: no arguments
 
 
+def test_lock_and_unlock_as_nova(api):
+    server_id = create(api)
+    url = f"{SERVERS}/{server_id}"
+
+    def locked(version="2.9"):
+        return api.get(url, headers=at(version)).json["server"]["locked"]
+
+    assert locked() is False
+    act(api, server_id, {"lock": None})
+    assert locked() is True and "locked" not in api.get(url, headers=at("2.8")).json["server"]
+    act(api, server_id, {"lock": None})  # again: nothing changes
+    for refused in ({"pause": None}, {"os-stop": None}, {"reboot": {"type": "HARD"}},
+                    {"resize": {"flavorRef": "2"}}):  # fmt: skip
+        assert message(act(api, server_id, refused, status=409)) == (
+            f"Instance {server_id} is locked"
+        )
+    assert message(api.delete(url, headers=ALICE, status=409)) == f"Instance {server_id} is locked"
+    meta = f"{url}/metadata"
+    api.post_json(meta, {"metadata": {"a": "1"}}, headers=ALICE, status=409)
+    api.delete(f"{meta}/missing", headers=ALICE, status=404)  # nova looks for the key first
+    api.put_json(url, {"server": {"name": "renamed"}}, headers=ALICE)  # update: not locked
+    assert api.get(url, headers=ALICE).json["server"]["status"] == "ACTIVE"
+
+    admin = {**ADMIN, "Content-Type": "application/json"}
+    api.post_json(f"{url}/action", {"pause": None}, headers=admin, status=202)  # admins may
+    api.post_json(f"{url}/action", {"unpause": None}, headers=admin, status=202)
+
+    act(api, server_id, {"unlock": None})
+    assert locked() is False
+    act(api, server_id, {"pause": None})
+    act(api, server_id, {"unlock": None})  # not locked: nothing to do, still 202
+
+    api.post_json(f"{url}/action", {"lock": None}, headers=ADMIN, status=202)  # another project
+    resp = act(api, server_id, {"unlock": None}, status=403)
+    assert message(resp) == (
+        "Policy doesn't allow compute:servers:unlock:unlock_override to be performed."
+    )
+    act(api, server_id, {"lock": None})  # the owner cannot take the admin's lock over
+    act(api, server_id, {"unlock": None}, status=403)
+    api.post_json(f"{url}/action", {"unlock": None}, headers=ADMIN, status=202)
+    assert locked() is False
+
+    bob = {"X-Auth-Token": "bob:other"}
+    api.post_json(f"{url}/action", {"lock": None}, headers=bob, status=404)
+    api.post_json(f"{SERVERS}/{OTHER}/action", {"lock": None}, headers=ALICE, status=404)
+    assert locked() is False
+
+
 def test_changes_since(api):
     old = create(api)
     stamp = api.get(f"{SERVERS}/{old}", headers=ALICE).json["server"]["updated"]

@@ -65,6 +65,10 @@ POLICY = {
     "compute:servers:resetState": "rule:admin_api",
     "compute:servers:stop": "rule:admin_or_owner",
     "compute:servers:start": "rule:admin_or_owner",
+    "compute:servers:lock": "rule:admin_or_owner",
+    "compute:servers:unlock": "rule:admin_or_owner",
+    # unlocking a server an admin of another project locked
+    "compute:servers:unlock:unlock_override": "rule:admin_api",
     "compute:server_metadata:show": "rule:admin_or_owner",
     "compute:server_metadata:create": "rule:admin_or_owner",
     "compute:server_metadata:update": "rule:admin_or_owner",

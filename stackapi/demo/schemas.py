@@ -240,6 +240,10 @@ def no_arguments(action: str) -> dict:
     }
 
 
+#: nova's ``lock`` and ``unlock`` before 2.73: any value (``null`` as clients send).
+LOCK = _wrapped("lock", {})
+UNLOCK = _wrapped("unlock", {})
+
 RESET_STATE = _wrapped(
     "os-resetState",
     {

@@ -10,7 +10,7 @@ from webob import exc
 import stackapi
 from stackapi.controller import expected_errors
 from stackapi.demo import schemas
-from stackapi.demo.servers import get_server, now
+from stackapi.demo.servers import get_server, now, refuse_if_locked
 from stackapi.demo.store import database
 from stackapi.demo.tables import servers
 from stackapi.policy import enforce
@@ -36,24 +36,24 @@ class ServerMetadataController(stackapi.Controller):
 
     @expected_errors(404)
     def index(self, req: Request, server_id: str) -> dict:
-        return {"metadata": self._read(req, server_id, "show")}
+        return {"metadata": _items(self._read(req, server_id, "show"))}
 
     @expected_errors((400, 403, 404, 409))
     @validate(schemas.METADATA_BODY)
     def create(self, req: Request, server_id: str, body: dict) -> dict:
-        items = self._read(req, server_id, "create")
-        items.update(body["metadata"])
-        return {"metadata": self._write(req, server_id, items)}
+        server = self._read(req, server_id, "create")
+        items = {**_items(server), **body["metadata"]}
+        return {"metadata": self._write(req, server, items)}
 
     @expected_errors((400, 403, 404, 409))
     @validate(schemas.METADATA_BODY)
     def update_all(self, req: Request, server_id: str, body: dict) -> dict:
-        self._read(req, server_id, "update_all")
-        return {"metadata": self._write(req, server_id, dict(body["metadata"]))}
+        server = self._read(req, server_id, "update_all")
+        return {"metadata": self._write(req, server, dict(body["metadata"]))}
 
     @expected_errors(404)
     def show(self, req: Request, server_id: str, id: str) -> dict:
-        items = self._read(req, server_id, "show")
+        items = _items(self._read(req, server_id, "show"))
         if id not in items:
             raise exc.HTTPNotFound(explanation="Metadata item was not found")
         return {"meta": {id: items[id]}}
@@ -69,31 +69,38 @@ class ServerMetadataController(stackapi.Controller):
 
     @validate(schemas.META_ITEM)
     def _update_item(self, req: Request, server_id: str, id: str, body: dict) -> dict:
-        items = self._read(req, server_id, "update")
-        items[id] = body["meta"][id]
-        self._write(req, server_id, items)
+        server = self._read(req, server_id, "update")
+        items = {**_items(server), id: body["meta"][id]}
+        self._write(req, server, items)
         return {"meta": {id: items[id]}}
 
     @expected_errors((404, 409))
     def delete(self, req: Request, server_id: str, id: str) -> None:
-        items = self._read(req, server_id, "delete")
+        server = self._read(req, server_id, "delete")
+        items = _items(server)
         if id not in items:
             raise exc.HTTPNotFound(explanation="Metadata item was not found")
         del items[id]
-        self._write(req, server_id, items)
+        self._write(req, server, items)
 
     def _read(self, req: Request, server_id: str, rule: str) -> dict:
-        # A change locks the row: concurrent changes of one server's items apply in turn.
+        """The server, policy checked; a change locks its row (concurrent changes in turn)."""
         server = get_server(req, server_id, lock=rule != "show")
         enforce(req, f"compute:server_metadata:{rule}", server)
-        return json.loads(server["metadata"])
+        return server
 
-    def _write(self, req: Request, server_id: str, items: dict) -> dict:
+    def _write(self, req: Request, server: dict, items: dict) -> dict:
+        """As nova's compute API: a locked server (409), then the quota (403)."""
+        refuse_if_locked(req, server)
         if len(items) > MAX_ITEMS:
             raise exc.HTTPForbidden(
                 explanation=f"Quota exceeded for metadata_items: Requested {len(items)}, "
                 f"but already used 0 of {MAX_ITEMS} metadata_items"
             )
         values = {"metadata": json.dumps(items), "updated": now()}
-        database(req).execute(update(servers).where(servers.c.id == server_id).values(values))
+        database(req).execute(update(servers).where(servers.c.id == server["id"]).values(values))
         return items
+
+
+def _items(server: dict) -> dict:
+    return json.loads(server["metadata"])

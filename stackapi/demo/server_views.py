@@ -92,7 +92,7 @@ def basic(req: Request, server: dict) -> dict:
     if server["status"] in _PROGRESS_STATUSES:
         view["progress"] = 0
     if req.api_version >= "2.9":
-        view["locked"] = False
+        view["locked"] = bool(server.get("locked_by"))
     if req.api_version >= "2.19":
         view["description"] = server["description"]
     return view

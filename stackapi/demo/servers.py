@@ -67,6 +67,12 @@ def get_server(req: Request, id: str, lock: bool = False) -> dict:
     return dict(row)
 
 
+def refuse_if_locked(req: Request, server: dict) -> None:
+    """nova's ``check_instance_lock``: a locked server changes only by an admin's hand (409)."""
+    if server["locked_by"] and not req.context.is_admin:
+        raise exc.HTTPConflict(explanation=f"Instance {server['id']} is locked")
+
+
 def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -171,7 +177,9 @@ class ServersController(stackapi.Controller):
 
     @expected_errors((404, 409))
     def delete(self, req: Request, id: str) -> None:
-        enforce(req, "compute:servers:delete", get_server(req, id, lock=True))
+        server = get_server(req, id, lock=True)
+        enforce(req, "compute:servers:delete", server)
+        refuse_if_locked(req, server)
         database(req).execute(delete(servers).where(servers.c.id == id))
 
     # --- actions -----------------------------------------------------------------
@@ -271,7 +279,35 @@ class ServersController(stackapi.Controller):
     @validate(schemas.RESET_STATE)
     def _reset_state(self, req: Request, id: str, body: dict) -> None:
         status = body["os-resetState"]["state"].upper()
-        self._transition(req, id, "resetState", STATUSES, status=status, old_flavor_id=None)
+        self._transition(
+            req, id, "resetState", STATUSES, status=status, old_flavor_id=None, locks=False
+        )
+
+    @stackapi.action("lock")
+    @stackapi.response(202)
+    @expected_errors(404)
+    @validate(schemas.LOCK)
+    def _lock(self, req: Request, id: str, body: dict) -> None:
+        """nova's lock: by the owner's project (``owner``) or by an admin of another."""
+        server = get_server(req, id, lock=True)
+        enforce(req, "compute:servers:lock", server)
+        owner = server["project_id"] == req.context.project_id
+        if server["locked_by"] and owner:
+            return  # nova: the owner locking again changes nothing
+        self._save(req, id, locked_by="owner" if owner else "admin")
+
+    @stackapi.action("unlock")
+    @stackapi.response(202)
+    @expected_errors(404)
+    @validate(schemas.UNLOCK)
+    def _unlock(self, req: Request, id: str, body: dict) -> None:
+        """nova's unlock: a lock an admin of another project set needs ``unlock_override``."""
+        server = get_server(req, id, lock=True)
+        enforce(req, "compute:servers:unlock", server)
+        owner = server["project_id"] == req.context.project_id
+        if server["locked_by"] and server["locked_by"] != ("owner" if owner else "admin"):
+            enforce(req, "compute:servers:unlock:unlock_override", server)
+        self._save(req, id, locked_by=None)
 
     # --- helpers -----------------------------------------------------------------
 
@@ -282,11 +318,18 @@ class ServersController(stackapi.Controller):
         action: str,
         allowed: tuple[str, ...],
         check: Callable[[dict], None] | None = None,
+        locks: bool = True,
         **changes: Any,
     ) -> None:
-        """Check policy and state, then apply ``changes`` (values or ``f(server)``)."""
+        """Check policy, lock and state, then apply ``changes`` (values or ``f(server)``).
+
+        ``locks``: whether nova refuses the action on a locked server (409) to
+        anyone but an admin.
+        """
         server = get_server(req, id, lock=True)
         enforce(req, f"compute:servers:{action}", server)
+        if locks:
+            refuse_if_locked(req, server)
         if server["status"] not in allowed:
             vm_state = server_views.STATES[server["status"]][0]
             raise exc.HTTPConflict(
@@ -294,7 +337,10 @@ class ServersController(stackapi.Controller):
             )
         if check is not None:
             check(server)
-        values = {k: v(server) if callable(v) else v for k, v in changes.items()}
+        self._save(req, id, **{k: v(server) if callable(v) else v for k, v in changes.items()})
+
+    @staticmethod
+    def _save(req: Request, id: str, **values: Any) -> None:
         values["updated"] = now()
         database(req).execute(update(servers).where(servers.c.id == id).values(values))
 

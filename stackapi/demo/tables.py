@@ -36,6 +36,8 @@ servers = Table(
     Column("auto_disk_config", Boolean, nullable=False, server_default=false()),  # AUTO
     Column("reservation_id", Text),  # r-xxxxxxxx, one per create request
     Column("launch_index", Integer, nullable=False, server_default="0"),
+    # 0003: NULL, "owner" or "admin" (nova's lock)
+    Column("locked_by", Text),
     Index("servers_by_project", "project_id", "seq"),
     Index("servers_by_reservation", "reservation_id"),
     # SQLite: AUTOINCREMENT, as before, so that a deleted server's seq is never reused.
