@@ -7,6 +7,7 @@ shipped ``etc/clouds.yaml`` (only its port is changed), as a user would.
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -142,6 +143,40 @@ def test_sdk_microversion_and_refusals(demo):
         )  # 2.37
     assert [s.name for s in conn.compute.servers(name="x")] == []  # nothing half-created
     conn.compute.delete_server(server)
+
+
+def test_sdk_create_fields_filters_and_lock(demo):
+    server, clouds = demo
+    conn = connect(clouds)
+    image = conn.image.find_image("cirros", ignore_missing=False)
+    conn.compute.create_server(
+        name="full", flavor_id="1", image_id=image.id, networks="none", min_count=2, max_count=2,
+        access_ipv4="192.0.2.5", access_ipv6="2001:db8::5", has_config_drive=True,
+        disk_config="AUTO", user_data=base64.b64encode(b"#cloud-config\n").decode(),
+    )  # fmt: skip
+    listed = list(conn.compute.servers(name="^full-[12]$"))  # nova's name filter: a regex
+    assert sorted(s.name for s in listed) == ["full-1", "full-2"]
+    one = conn.compute.get_server(listed[0].id)
+    assert (one.access_ipv4, one.access_ipv6) == ("192.0.2.5", "2001:db8::5")
+    assert (one.has_config_drive, one.disk_config, one.user_data) == ("True", "AUTO", None)
+
+    body = {"name": "res", "flavorRef": "1", "imageRef": image.id, "networks": "none",
+            "max_count": 2, "return_reservation_id": True}  # fmt: skip
+    resp = conn.compute.post("/servers", json={"server": body}, microversion="2.37")
+    reservation = resp.json()["reservation_id"]
+    found = list(conn.compute.servers(reservation_id=reservation))
+    assert sorted(s.name for s in found) == ["res-1", "res-2"]
+
+    conn.compute.lock_server(one)
+    assert conn.compute.get_server(one.id).is_locked is True
+    with pytest.raises(sdk_exceptions.ConflictException, match=f"Instance {one.id} is locked"):
+        conn.compute.delete_server(one)
+    conn.compute.unlock_server(one)
+    assert conn.compute.get_server(one.id).is_locked is False
+    for listed_server in [*listed, *found]:
+        conn.compute.delete_server(listed_server)
+    assert list(conn.compute.servers(name="^(full|res)-")) == []
+    assert "Traceback" not in server.log_text()
 
 
 # --- the openstack CLI -----------------------------------------------------------------------
