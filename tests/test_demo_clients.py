@@ -86,7 +86,7 @@ def test_sdk_flavors(demo):
     tiny = conn.compute.get_flavor("1", get_extra_specs=True)  # reads /os-extra_specs too
     assert (tiny.name, tiny.ram, tiny.vcpus, tiny.disk, tiny.swap) == ("m1.tiny", 512, 1, 1, 0)
     assert (tiny.is_public, tiny.is_disabled, tiny.rxtx_factor) == (True, False, 1.0)
-    assert tiny.extra_specs == {}
+    assert (tiny.extra_specs, tiny.description) == ({}, None)  # in the body from 2.61, 2.55
     assert conn.compute.find_flavor("m1.small", ignore_missing=False).id == "2"
     with pytest.raises(sdk_exceptions.NotFoundException, match="Flavor 9 could not be found"):
         conn.compute.get_flavor("9")
@@ -153,12 +153,16 @@ def test_sdk_create_fields_filters_and_lock(demo):
         name="full", flavor_id="1", image_id=image.id, networks="none", min_count=2, max_count=2,
         access_ipv4="192.0.2.5", access_ipv6="2001:db8::5", has_config_drive=True,
         disk_config="AUTO", user_data=base64.b64encode(b"#cloud-config\n").decode(),
+        tags=["web", "prod"],
     )  # fmt: skip
     listed = list(conn.compute.servers(name="^full-[12]$"))  # nova's name filter: a regex
     assert sorted(s.name for s in listed) == ["full-1", "full-2"]
     one = conn.compute.get_server(listed[0].id)
     assert (one.access_ipv4, one.access_ipv6) == ("192.0.2.5", "2001:db8::5")
     assert (one.has_config_drive, one.disk_config, one.user_data) == ("True", "AUTO", None)
+    assert one.tags == ["prod", "web"]
+    assert sorted(s.name for s in conn.compute.servers(tags="prod,web")) == ["full-1", "full-2"]
+    assert list(conn.compute.servers(any_tags="db")) == []
 
     body = {"name": "res", "flavorRef": "1", "imageRef": image.id, "networks": "none",
             "max_count": 2, "return_reservation_id": True}  # fmt: skip

@@ -3,6 +3,8 @@
 Through the shipped ini (webtest); the real clients' view is tests/test_demo_clients.py.
 """
 
+import sqlite3
+
 import pytest
 
 import stackapi
@@ -74,6 +76,7 @@ ADMIN_23 = {
         ("2.19", {"locked", "description"}),
         ("2.26", {"locked", "description", "tags"}),
         ("2.47", {"locked", "description", "tags"}),
+        ("2.61", {"locked", "description", "tags"}),
     ],
 )
 def test_show_has_nova_keys_per_version(api, version, added):
@@ -381,6 +384,83 @@ def test_lock_and_unlock_as_nova(api):
     api.post_json(f"{url}/action", {"lock": None}, headers=bob, status=404)
     api.post_json(f"{SERVERS}/{OTHER}/action", {"lock": None}, headers=ALICE, status=404)
     assert locked() is False
+
+
+def test_tags_on_create_from_2_52_and_the_tag_filters(api, tmp_path):
+    def make(name, tags, version="2.52"):
+        body = {"name": name, "flavorRef": "1", "imageRef": CIRROS, "networks": "none"}
+        return post(api, {**body, "tags": tags}, headers=at(version)).json["server"]["id"]
+
+    web = make("web", ["web", "prod", "web"])
+    make("db", ["prod", "db"])
+    make("plain", [])
+    resp = post(api, {"name": "x", "flavorRef": "1", "imageRef": CIRROS, "networks": "none",
+                      "tags": ["a"]}, headers=at("2.51"), status=400)  # fmt: skip
+    assert "('tags' was unexpected)" in message(resp)
+
+    assert api.get(f"{SERVERS}/{web}", headers=at("2.26")).json["server"]["tags"] == [
+        "prod",
+        "web",
+    ]
+    assert "tags" not in api.get(f"{SERVERS}/{web}", headers=at("2.25")).json["server"]
+    renamed = api.put_json(f"{SERVERS}/{web}", {"server": {"name": "www"}}, headers=at("2.26"))
+    assert renamed.json["server"]["tags"] == ["prod", "web"]  # nova's update view has them
+
+    def names(query, version="2.26"):
+        listed = api.get(f"{SERVERS}?{query}", headers=at(version)).json["servers"]
+        return sorted(s["name"] for s in listed)
+
+    assert names("tags=prod") == ["db", "www"]
+    assert names("tags=prod,web") == ["www"]
+    assert names("tags-any=web,db") == ["db", "www"]
+    assert names("not-tags=prod,web") == ["db", "plain"]
+    assert names("not-tags-any=prod") == ["plain"]
+    assert names("tags=prod&not-tags-any=db") == ["www"]
+    assert names("tags=prod", version="2.25") == ["db", "plain", "www"]  # before 2.26: ignored
+    details = api.get(f"{SERVERS}/detail?tags=db", headers=at("2.26")).json["servers"]
+    assert [s["tags"] for s in details] == [["db", "prod"]]
+
+    for tags in (["a,b"], ["a/b"], [""], ["t" * 61], [f"t{i}" for i in range(51)]):
+        body = {"name": "bad", "flavorRef": "1", "imageRef": CIRROS, "networks": "none"}
+        post(api, {**body, "tags": tags}, headers=at("2.52"), status=400)
+    api.delete(f"{SERVERS}/{web}", headers=ALICE, status=204)
+    with sqlite3.connect(tmp_path / "demo.sqlite3") as db:  # its tags went with it
+        rows = db.execute("SELECT name, tag FROM server_tags JOIN servers ON id = server_id")
+        assert sorted(rows) == [("db", "db"), ("db", "prod")]
+
+
+def test_personality_ends_at_2_57(api):
+    body = {"name": "p", "flavorRef": "1", "imageRef": CIRROS, "networks": "none",
+            "personality": [{"path": "/etc/motd", "contents": "aGVsbG8K"}]}  # fmt: skip
+    post(api, body, headers=at("2.56"))
+    resp = post(api, body, headers=at("2.57"), status=400)
+    assert "('personality' was unexpected)" in message(resp)
+    assert count(api) == 1
+
+
+def test_flavor_description_from_2_55_and_extra_specs_from_2_61(api):
+    def get(path, version):
+        return api.get(f"/v2.1/flavors{path}", headers=at(version)).json
+
+    assert "description" not in get("/1", "2.54")["flavor"]
+    assert get("/1", "2.55")["flavor"]["description"] is None
+    assert get("", "2.55")["flavors"][0] == {
+        "id": "1",
+        "name": "m1.tiny",
+        "links": [
+            {"rel": "self", "href": "http://localhost/v2.1/flavors/1"},
+            {"rel": "bookmark", "href": "http://localhost/flavors/1"},
+        ],
+        "description": None,
+    }
+    assert "extra_specs" not in get("/1", "2.60")["flavor"]
+    assert get("/1", "2.61")["flavor"]["extra_specs"] == {}
+    assert all(f["extra_specs"] == {} for f in get("/detail", "2.61")["flavors"])
+    assert all("extra_specs" not in f for f in get("", "2.61")["flavors"])  # index: basic view
+    resp = api.get("/v2.1/flavors", headers=at("2.62"), status=406)
+    assert message(resp) == (
+        "Version 2.62 is not supported by the API. Minimum is 2.1 and maximum is 2.61."
+    )
 
 
 def test_changes_since(api):

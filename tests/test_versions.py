@@ -34,7 +34,7 @@ def test_root_lists_the_versions(app):
             {
                 "id": "v2.1",
                 "status": "CURRENT",
-                "version": "2.47",
+                "version": "2.61",
                 "min_version": "2.1",
                 "updated": "2013-07-23T11:33:21Z",
                 "links": [{"rel": "self", "href": "http://localhost/v2.1/"}],
@@ -72,7 +72,7 @@ def test_the_version_document_needs_no_token(app, path):
         "version": {
             "id": "v2.1",
             "status": "CURRENT",
-            "version": "2.47",
+            "version": "2.61",
             "min_version": "2.1",
             "updated": "2013-07-23T11:33:21Z",
             "links": [
@@ -140,7 +140,7 @@ def test_a_bad_range_in_the_versions_section_names_file_section_and_key(tmp_path
         stackapi.loadapp(str(ini))
     assert str(caught.value) == (
         f"{ini}: [app:versions_app] max_version: 3.0 is outside what the code implements "
-        "(2.1 to 2.47)"
+        "(2.1 to 2.61)"
     )
 
 

@@ -29,11 +29,11 @@ from stackapi.versions import VersionApp, VersionInfo, VersionsApp
 
 LOG = logging.getLogger(__name__)
 
-#: nova's microversions, with nova's meaning: every version from 2.1 to 2.47 is
+#: nova's microversions, with nova's meaning: every version from 2.1 to 2.61 is
 #: accepted; those that change what the demo serves are in docs/demo.md.  nova's
 #: clients send (and read) the legacy header too.
 MICROVERSIONS = Microversions(
-    "compute", "2.1", "2.47", legacy_headers=("X-OpenStack-Nova-API-Version",)
+    "compute", "2.1", "2.61", legacy_headers=("X-OpenStack-Nova-API-Version",)
 )
 
 V2_1 = VersionInfo(

@@ -1,7 +1,9 @@
 """Flavors: read-only, nova's classic five, in nova's shapes per microversion.
 
 ``GET /flavors``, ``/flavors/detail``, ``/flavors/{id}``, and the read half of
-``/flavors/{id}/os-extra_specs`` (the demo's flavors have none).
+``/flavors/{id}/os-extra_specs`` (the demo's flavors have none).  From 2.55 a
+flavor has a ``description`` (``null`` for these, as nova's defaults); from
+2.61 ``detail`` and ``show`` carry its ``extra_specs``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def find_flavor(flavor_id: object) -> dict | None:
         "disk": disk,
         "ephemeral": 0,
         "swap": 0,
+        "description": None,
         "extra_specs": {},
     }
 
@@ -85,6 +88,7 @@ class FlavorsController(stackapi.Controller):
         return page(req, "flavors", views, limit, detail)
 
     def _view(self, req: Request, flavor: dict, detail: bool) -> dict:
+        """nova's views/flavors.py: ``basic`` for the index, ``show`` for detail and show."""
         view = {"id": flavor["id"], "name": flavor["name"]}
         if detail:
             view.update(
@@ -101,6 +105,10 @@ class FlavorsController(stackapi.Controller):
                 }
             )
         view["links"] = item_links(req, "flavors", flavor["id"])
+        if req.api_version >= "2.55":
+            view["description"] = flavor["description"]
+        if detail and req.api_version >= "2.61":
+            view["extra_specs"] = dict(flavor["extra_specs"])
         return view
 
 

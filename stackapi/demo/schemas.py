@@ -4,7 +4,7 @@ Draft 2020-12 (stackapi.validation's default).  The shapes and their versions
 follow nova's ``nova/api/openstack/compute/schemas``: 2.19 adds ``description``,
 2.32 ``tag`` (networks and block devices, in 2.32 only), 2.37 makes
 ``networks`` required (a list, ``"auto"`` or ``"none"``), 2.42 brings the
-tags back.
+tags back, 2.52 adds the server's ``tags``, 2.57 drops ``personality``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ METADATA = {
     "additionalProperties": False,
 }
 IP_ADDRESS = {"type": "string", "oneOf": [{"format": "ipv4"}, {"format": "ipv6"}]}
-TAG = {"type": "string", "maxLength": 60, "pattern": "^[^,/]*$"}
+TAG = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/]*$"}
+MAX_TAGS = 50  # nova's MAX_TAG_COUNT
 _HINTS = {"type": "object", "additionalProperties": True}
 
 _BDM_V2 = {
@@ -188,6 +189,12 @@ CREATE_V242 = copy.deepcopy(CREATE_V237)
 _server(CREATE_V242)["properties"]["networks"]["oneOf"][0]["items"]["properties"]["tag"] = TAG
 _server(CREATE_V242)["properties"]["block_device_mapping_v2"]["items"]["properties"]["tag"] = TAG
 
+CREATE_V252 = copy.deepcopy(CREATE_V242)
+_server(CREATE_V252)["properties"]["tags"] = {"type": "array", "items": TAG, "maxItems": MAX_TAGS}
+
+CREATE_V257 = copy.deepcopy(CREATE_V252)
+del _server(CREATE_V257)["properties"]["personality"]
+
 UPDATE = _wrapped(
     "server",
     {
@@ -285,6 +292,11 @@ SERVERS_QUERY = {
         "status": _ONE,  # any case, checked against the statuses by the controller
         "changes-since": _ONE,  # ISO 8601, parsed by the controller
         "reservation_id": _REGEX,
+        # from 2.26, comma-separated tags (nova checks them as a regex too)
+        "tags": _REGEX,
+        "tags-any": _REGEX,
+        "not-tags": _REGEX,
+        "not-tags-any": _REGEX,
         "all_tenants": {"enum": ["", "1", "0", "true", "false", "True", "False"]},
     },
 }

@@ -49,6 +49,7 @@ class CreateRequest:
         self.config_drive = spec.get("config_drive", False) in _TRUE
         self.auto_disk_config = spec.get("OS-DCF:diskConfig") == "AUTO"
         self.security_groups: list = spec.get("security_groups", [{"name": "default"}])
+        self.tags: list[str] = sorted(set(spec.get("tags", [])))  # 2.52
         # nova's utils.generate_uid("r"): one id for every server of this request
         self.reservation_id = "r-" + "".join(
             secrets.choice(_RESERVATION_CHARACTERS) for _ in range(8)

@@ -95,6 +95,8 @@ def basic(req: Request, server: dict) -> dict:
         view["locked"] = bool(server.get("locked_by"))
     if req.api_version >= "2.19":
         view["description"] = server["description"]
+    if req.api_version >= "2.26":
+        view["tags"] = list(server.get("tags", []))
     return view
 
 
@@ -121,8 +123,6 @@ def detail(req: Request, server: dict) -> dict:
     )
     if req.context.is_admin:
         view.update(_admin_attributes(req, server))
-    if req.api_version >= "2.26":
-        view["tags"] = []
     return view
 
 

@@ -18,7 +18,18 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import exc as sa_exc
 from webob import exc
 
@@ -29,7 +40,7 @@ from stackapi.demo.flavors import find_flavor
 from stackapi.demo.paging import item_links, page, page_size
 from stackapi.demo.server_create import QUOTA, CreateRequest
 from stackapi.demo.store import database, describe
-from stackapi.demo.tables import servers
+from stackapi.demo.tables import server_tags, servers
 from stackapi.policy import authorize, enforce
 from stackapi.request import Request
 from stackapi.validation import validate
@@ -67,6 +78,20 @@ def get_server(req: Request, id: str, lock: bool = False) -> dict:
     return dict(row)
 
 
+def with_tags(req: Request, found: list[dict]) -> list[dict]:
+    """``found`` with each server's ``tags`` (sorted), read in one query from 2.26 on."""
+    tags: dict[str, list[str]] = {server["id"]: [] for server in found}
+    if tags and req.api_version >= "2.26":
+        query = (
+            select(server_tags.c.server_id, server_tags.c.tag)
+            .where(server_tags.c.server_id.in_(list(tags)))
+            .order_by(server_tags.c.tag)
+        )
+        for server_id, tag in database(req).execute(query):
+            tags[server_id].append(tag)
+    return [{**server, "tags": tags[server["id"]]} for server in found]
+
+
 def refuse_if_locked(req: Request, server: dict) -> None:
     """nova's ``check_instance_lock``: a locked server changes only by an admin's hand (409)."""
     if server["locked_by"] and not req.context.is_admin:
@@ -101,7 +126,9 @@ class ServersController(stackapi.Controller):
     @validate(schemas.CREATE_V232, min_version="2.32", max_version="2.32")
     @validate(schemas.CREATE_V233, min_version="2.33", max_version="2.36")
     @validate(schemas.CREATE_V237, min_version="2.37", max_version="2.41")
-    @validate(schemas.CREATE_V242, min_version="2.42")
+    @validate(schemas.CREATE_V242, min_version="2.42", max_version="2.51")
+    @validate(schemas.CREATE_V252, min_version="2.52", max_version="2.56")
+    @validate(schemas.CREATE_V257, min_version="2.57")
     @stackapi.response(202)
     def create(self, req: Request, body: dict) -> stackapi.ResponseObject:
         request = CreateRequest(req, body)
@@ -132,6 +159,9 @@ class ServersController(stackapi.Controller):
                     launch_index=index,
                 )
             )
+            if request.tags:
+                rows = [{"server_id": server_id, "tag": tag} for tag in request.tags]
+                database(req).execute(insert(server_tags), rows)
             ids.append(server_id)
         if request.return_reservation_id:
             return stackapi.ResponseObject({"reservation_id": request.reservation_id})
@@ -155,7 +185,7 @@ class ServersController(stackapi.Controller):
     def show(self, req: Request, id: str) -> dict:
         server = get_server(req, id)
         enforce(req, "compute:servers:show", server)
-        return {"server": server_views.detail(req, server)}
+        return {"server": server_views.detail(req, with_tags(req, [server])[0])}
 
     @expected_errors((400, 404))
     @validate(schemas.UPDATE, max_version="2.18")
@@ -173,7 +203,7 @@ class ServersController(stackapi.Controller):
         columns = (*_UPDATABLE.values(), "auto_disk_config", "updated")
         values = {k: server[k] for k in columns}
         database(req).execute(update(servers).where(servers.c.id == id).values(values))
-        return {"server": server_views.basic(req, server)}
+        return {"server": server_views.basic(req, with_tags(req, [server])[0])}
 
     @expected_errors((404, 409))
     def delete(self, req: Request, id: str) -> None:
@@ -181,6 +211,7 @@ class ServersController(stackapi.Controller):
         enforce(req, "compute:servers:delete", server)
         refuse_if_locked(req, server)
         database(req).execute(delete(servers).where(servers.c.id == id))
+        database(req).execute(delete(server_tags).where(server_tags.c.server_id == id))
 
     # --- actions -----------------------------------------------------------------
 
@@ -360,7 +391,8 @@ class ServersController(stackapi.Controller):
             ) from None
         rows = result.mappings().all()
         if detail:
-            listed = [server_views.detail(req, dict(row)) for row in rows]
+            found = with_tags(req, [dict(row) for row in rows])
+            listed = [server_views.detail(req, server) for server in found]
         else:
             listed = [
                 {
@@ -408,6 +440,25 @@ def _filters(req: Request) -> list[ColumnElement[bool]]:
         clauses.append(servers.c.image_ref == req.GET["image"])
     if "changes-since" in req.GET:
         clauses.append(servers.c.updated >= _utc_text(req.GET["changes-since"]))
+    if req.api_version >= "2.26":
+        clauses.extend(_tag_filters(req))
+    return clauses
+
+
+def _tag_filters(req: Request) -> list[ColumnElement[bool]]:
+    """nova's (2.26): ``tags`` all of, ``tags-any`` one of, ``not-tags`` not all of,
+    ``not-tags-any`` none of; each a comma-separated list of exact tags."""
+
+    def has(tag: str) -> ColumnElement[bool]:
+        return exists().where(server_tags.c.server_id == servers.c.id, server_tags.c.tag == tag)
+
+    clauses: list[ColumnElement[bool]] = []
+    for key in ("tags", "tags-any", "not-tags", "not-tags-any"):
+        if key not in req.GET:
+            continue
+        each = [has(tag) for tag in req.GET[key].split(",")]
+        combined = or_(*each) if key.endswith("-any") else and_(*each)
+        clauses.append(not_(combined) if key.startswith("not-") else combined)
     return clauses
 
 

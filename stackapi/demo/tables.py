@@ -43,3 +43,12 @@ servers = Table(
     # SQLite: AUTOINCREMENT, as before, so that a deleted server's seq is never reused.
     sqlite_autoincrement=True,
 )
+
+# 0004: a server's tags, one row each (nova's tags table)
+server_tags = Table(
+    "server_tags",
+    metadata,
+    Column("server_id", Text, primary_key=True),  # servers.id; deleted with the server
+    Column("tag", Text, primary_key=True),
+    Index("server_tags_by_tag", "tag"),
+)
