@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Callable
 
+from stackapi import reports
 from stackapi.errors import StackapiError
 from stackapi.loader import check_file, loadapp, read_server_section, setup_logging
 from stackapi.settings import SERVER_OPTIONS, ServerSettings
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="load everything, print the resolved tree (prefixes, pipelines, filters, apps, "
         "routes) and exit",
     )
+    reports.add_arguments(parser)  # --app-dir, --routes [--json], --routes-for, --openapi
     for option in SERVER_OPTIONS:
         # default None = "not given", so that the ini's value stands.
         parser.add_argument(
@@ -80,11 +82,17 @@ def read_settings(args: argparse.Namespace) -> ServerSettings:
 
 def run(args: argparse.Namespace) -> int:
     check_file(args.config)
+    reports.use_app_dirs(args.app_dir)
     settings = read_settings(args)
     setup_logging(args.config)
+    report = reports.render(args, check=args.check)
+    if report is not None:
+        return print_tree(report)
     if args.check:
-        from stackapi.check import render_tree
+        from stackapi.check import render_tree, shadow_warnings
 
+        for warning in shadow_warnings(args.config):
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
         return print_tree(render_tree(args.config, args.name, settings))
     # eventlet enters the process here, and only here.  Its import-time notice
     # (bugfix-only mode) is for developers choosing a library, not for operators.
