@@ -68,6 +68,16 @@ def test_cli_and_check_do_not_import_eventlet():
     assert out == "[]"
 
 
+def test_the_authors_tools_do_not_import_eventlet():
+    out = python_output(
+        "import sys, stackapi.reports, stackapi.openapi, stackapi.testing, stackapi.logs,"
+        " stackapi.app_map, stackapi.server_timing, stackapi.pytest_plugin\n"
+        "print(sorted(m for m in ('eventlet', 'stackapi.server', 'stackapi.cli')"
+        " if m in sys.modules))"
+    )
+    assert out == "[]"
+
+
 @functools.cache
 def imports_of(path: Path) -> frozenset[str]:
     """Every module a file imports, at any depth (lazy imports included)."""
@@ -116,6 +126,7 @@ def test_console_script_runs():
 ENTRY_POINTS = {
     "paste.composite_factory": ["urlmap"],
     "paste.filter_factory": ["request_id", "faultwrap"],
+    "paste.app_factory": ["openapi"],
 }
 
 
@@ -125,3 +136,9 @@ ENTRY_POINTS = {
 def test_entry_points_load(group, name):
     (entry,) = metadata.distribution("stackapi").entry_points.select(group=group, name=name)
     assert callable(entry.load())
+
+
+def test_the_pytest_plugin_is_registered():
+    (entry,) = metadata.distribution("stackapi").entry_points.select(group="pytest11")
+    assert entry.value == "stackapi.pytest_plugin"
+    assert callable(entry.load().stackapi_app)
