@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Callable
 
-from stackapi import reports
+from stackapi import reloader, reports
 from stackapi.errors import StackapiError
 from stackapi.loader import check_file, loadapp, read_server_section, setup_logging
 from stackapi.settings import SERVER_OPTIONS, ServerSettings
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         "routes) and exit",
     )
     reports.add_arguments(parser)  # --app-dir, --routes [--json], --routes-for, --openapi
+    reloader.add_argument(parser)  # --reload
     for option in SERVER_OPTIONS:
         # default None = "not given", so that the ini's value stands.
         parser.add_argument(
@@ -56,12 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return run(args)
+        if args.reload:  # the monitor never returns; the server process goes on
+            reloader.start(args, reloader.argv_of(argv), lambda: read_settings(args).workers)
+        code = run(args)
     except StackapiError as exc:
+        if args.reload:
+            reloader.watch_failure(exc)  # so that fixing the broken file reloads
         print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+        code = 1
     except KeyboardInterrupt:
-        return 130
+        code = 130
+    if args.reload:
+        reloader.leave(code)  # the server process under the monitor ends here
+    return code
 
 
 def print_tree(text: str) -> int:
