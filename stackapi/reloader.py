@@ -18,6 +18,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import hupper
+from hupper.polling import PollingFileMonitor, get_mtime
+from hupper.reloader import find_default_monitor_factory
+
 from stackapi.errors import StackapiError
 from stackapi.loader import inspect_config, setup_logging
 from stackapi.reports import use_app_dirs
@@ -42,8 +46,6 @@ def start(args: argparse.Namespace, argv: list[str], workers: Callable[[], int])
     ``workers()`` reads the number of workers the ini and the flags ask for; more
     than one is refused here, before anything starts.
     """
-    import hupper
-
     if hupper.is_active():  # the server process the monitor started
         hupper.get_reloader().watch_files([os.path.abspath(args.config)])
         try:  # resolving the ini imports its modules: watched before the server listens
@@ -82,8 +84,6 @@ def start(args: argparse.Namespace, argv: list[str], workers: Callable[[], int])
 def watch_failure(error: BaseException) -> None:
     """After a failed load, watch the files the error came from (a module that did not
     import is not in ``sys.modules``, where hupper looks for files to watch)."""
-    import hupper
-
     if not hupper.is_active():
         return
     files = set()
@@ -105,8 +105,6 @@ def leave(code: int) -> None:
     eventlet patched ``threading``, and joining it at a normal exit hangs (the
     monitor would then kill the process) or prints a traceback.
     """
-    import hupper
-
     if not hupper.is_active():
         return
     _watch_modules()
@@ -122,8 +120,6 @@ def _watch_modules() -> None:
     hupper's own thread does it every second; a file edited before then and
     after its import would not be seen.
     """
-    import hupper
-
     modules = list(sys.modules.values())
     files = [m.__file__ for m in modules if isinstance(getattr(m, "__file__", None), str)]
     hupper.get_reloader().watch_files([name for name in files if os.path.isfile(name)])
@@ -131,26 +127,19 @@ def _watch_modules() -> None:
 
 def _monitor_factory(logger: _HupperLog) -> Any:
     """hupper's choice (watchman, watchdog), but for its polling: ours."""
-    from hupper.polling import PollingFileMonitor
-    from hupper.reloader import find_default_monitor_factory
-
     found = find_default_monitor_factory(logger)
-    if found is not PollingFileMonitor:
-        return found
+    return _Polling if found is PollingFileMonitor else found
 
-    class Polling(PollingFileMonitor):
-        """A file's first mtime is read when it is added, not at the next poll: an
-        edit in the second after the server started is a change too."""
 
-        def add_path(self, path: str) -> None:
-            with self.lock:
-                if path not in self.paths:
-                    self.mtimes.setdefault(path, get_mtime(path))
-                    self.paths.add(path)
+class _Polling(PollingFileMonitor):
+    """hupper's polling monitor, but a file's first mtime is read when the file is
+    added, not at the next poll: an edit in the second after it was added counts."""
 
-    from hupper.polling import get_mtime
-
-    return Polling
+    def add_path(self, path: str) -> None:
+        with self.lock:
+            if path not in self.paths:
+                self.mtimes.setdefault(path, get_mtime(path))
+                self.paths.add(path)
 
 
 class _HupperLog:
