@@ -28,8 +28,14 @@ def unwrap(app: Any) -> Any:
 
 
 def next_app(layer: Any) -> Any:
-    """The app a filter calls (its ``application``, as PasteDeploy-era filters name it)."""
-    return getattr(unwrap(layer), "application", None)
+    """The app a filter calls: its ``application`` (stackapi's and oslo.middleware's
+    name for it), or ``app``/``_app`` (keystonemiddleware's); None if it has none."""
+    layer = unwrap(layer)
+    for name in ("application", "app", "_app"):
+        found = getattr(layer, name, None)
+        if callable(found):
+            return found
+    return None
 
 
 @dataclass
@@ -80,8 +86,8 @@ class Branch:
 
     def routes(self) -> list[Route]:
         """The routes of a Router app (one per reachable method), else the app itself."""
-        if self.app is None:
-            return []
+        if self.app is None:  # behind a filter that does not say what it calls
+            return [Route("ANY", self.prefix or "/", "?", handler=None)]
         if hasattr(self.app, "mapper"):
             return routes_of(self.app, self.prefix)
         # A plain WSGI app: it answers its prefix and every path below it.

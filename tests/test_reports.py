@@ -189,3 +189,14 @@ def test_a_broken_ini_is_one_line(capsys):
         assert (code, out) == (1, "")
         (line,) = err.splitlines()
         assert line.startswith(f"stackapi-server: error: {path}: [pipeline:api] pipeline: No ")
+
+
+def test_behind_a_filter_that_hides_its_app(capsys):
+    ini = str(CONFIGS / "routes_opaque_filter.ini")
+    code, out, err = run(capsys, "--config", ini, "--routes")
+    assert code == 0, err
+    assert out.splitlines()[1].split() == ["/v1", "request_id,opaque", "ANY", "/v1",
+                                           "app:widgets", "(?)", "-"]  # fmt: skip
+    code, out, err = run(capsys, "--config", ini, "--routes-for", "GET /v1/widgets")
+    assert code == 0, err
+    assert out.splitlines()[-1] == "  reaches   (unknown: a filter the walk cannot see through)"
