@@ -95,11 +95,14 @@ def _is_field_value(value: str) -> bool:
 
 
 class Guard:
-    """The server's own layer around the app: refuse bad URLs, write only valid responses.
+    """The layer in front of every app an ini serves: refuse bad URLs, write only valid
+    responses.
 
-    ``stackapi-server`` wraps the app it loads; nothing to configure::
+    ``egg:stackapi#urlmap`` puts itself inside one; for another app, :func:`guarded`
+    adds one (as ``stackapi-server``, ``stackapi.wsgi_app`` and ``stackapi.testing``
+    do).  Nothing to configure::
 
-        app = Guard(loadapp("etc/api-paste.ini"))
+        app = guarded(loadapp("etc/api-paste.ini"))
 
     ==========================================  =========================================
     request or response                         what the client gets
