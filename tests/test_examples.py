@@ -128,3 +128,14 @@ def test_the_examples_tests_pass_under_pytest():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"\b5 passed\b", done.stdout), done.stdout
+
+
+@pytest.mark.parametrize("command", ["--routes", '--routes-for "POST /v1/widgets/1/action"'])
+def test_the_readme_shows_what_the_commands_print(command):
+    readme = (REPO / "README.md").read_text().splitlines()
+    start = readme.index(f"$ stackapi-server --config api-paste.ini {command}") + 1
+    end = next(i for i in range(start, len(readme)) if readme[i].startswith(("$", "```")))
+    args = ["--routes"] if command == "--routes" else ["--routes-for", "POST /v1/widgets/1/action"]
+    done = run_cli("--config", "api-paste.ini", *args, cwd=EXAMPLES)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == readme[start:end]
