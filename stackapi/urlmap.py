@@ -1,7 +1,8 @@
 """urlmap: the first routing step, URL prefix (and Host) -> app.
 
 The ``paste.composite_factory`` behind ``use = egg:stackapi#urlmap``.  It loads
-its apps through PasteDeploy's loader, and imports nothing of the server.
+its apps through PasteDeploy's loader, wraps itself in the Guard, and imports
+nothing of the server.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from typing import Any
 
 from stackapi.errors import ConfigError
 from stackapi.faults import fault_response
+from stackapi.guard import Guard
 from stackapi.middleware import direct_call
 from stackapi.request_ids import new_request_id
+from stackapi.server_timing import build_app
 
 WSGIApp = Callable[..., Iterable[bytes]]
 #: Options of the section that are not prefixes.
@@ -41,21 +44,33 @@ class URLMap:
         self._targets = [(host, prefix, direct_call(app)) for host, prefix, app in self.entries]
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        index = self._find(environ)
+        if index is None:
+            fault = fault_response(
+                404,
+                "The resource could not be found.",
+                [("x-openstack-request-id", new_request_id())],
+            )
+            return fault(environ, start_response)
+        _, prefix, app = self._targets[index]
+        environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+        environ["PATH_INFO"] = environ.get("PATH_INFO", "")[len(prefix) :]
+        return app(environ, start_response)
+
+    def match(self, environ: dict) -> tuple[str | None, str, WSGIApp] | None:
+        """The entry ``(host, prefix, app)`` a request goes to, or None (environ unchanged)."""
+        index = self._find(environ)
+        return None if index is None else self.entries[index]
+
+    def _find(self, environ: dict) -> int | None:
         path = environ.get("PATH_INFO", "")
         host = _request_host(environ) if self._any_host else None
-        for entry_host, prefix, app in self._targets:
+        for index, (entry_host, prefix, _) in enumerate(self.entries):
             if entry_host is not None and not _host_matches(entry_host, host, environ):
                 continue
             if path == prefix or path.startswith(prefix + "/") or not prefix:
-                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
-                environ["PATH_INFO"] = path[len(prefix) :]
-                return app(environ, start_response)
-        fault = fault_response(
-            404,
-            "The resource could not be found.",
-            [("x-openstack-request-id", new_request_id())],
-        )
-        return fault(environ, start_response)
+                return index
+        return None
 
 
 def parse_entry(key: str, value: str) -> tuple[str | None, str, str]:
@@ -89,17 +104,22 @@ def _split_domain(spec: str, key: str) -> tuple[str, str]:
     return host.strip().lower(), slash + path or "/"
 
 
-def urlmap_factory(loader: Any, global_conf: dict, **local_conf: str) -> URLMap:
-    """``paste.composite_factory``: each option is ``prefix = app-name``."""
+def urlmap_factory(loader: Any, global_conf: dict, **local_conf: str) -> Guard:
+    """``paste.composite_factory``: each option is ``prefix = app-name``.
+
+    Returns the URLMap inside a :class:`~stackapi.guard.Guard`, so that every
+    way of serving the ini (``gunicorn --paste`` and pserve included) has it;
+    its pipelines are built by :func:`stackapi.server_timing.build_app`.
+    """
     entries = []
     for key, value in local_conf.items():
         if key in _RESERVED:
             continue
         host, prefix, app_name = parse_entry(key, value)
-        entries.append((host, prefix, loader.get_app(app_name, global_conf=global_conf)))
+        entries.append((host, prefix, build_app(loader, app_name, global_conf)))
     if not entries:
         raise ConfigError("urlmap needs at least one 'prefix = app' line")
-    return URLMap(entries)
+    return Guard(URLMap(entries))
 
 
 def _request_host(environ: dict) -> str:

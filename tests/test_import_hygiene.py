@@ -53,8 +53,8 @@ def test_public_names():
 def test_app_layer_does_not_import_server_modules():
     out = python_output(
         "import sys, stackapi, stackapi.urlmap, stackapi.router, stackapi.resource\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('stackapi.server', 'stackapi.cli'))"
-        "))"
+        "print(sorted(m for m in sys.modules"
+        " if m.split('.')[:2] in (['stackapi', 'server'], ['stackapi', 'cli'])))"
     )
     assert out == "[]"
 
@@ -72,7 +72,18 @@ def test_wsgi_app_and_the_filters_import_nothing_of_the_server(tmp_path):
     out = python_output(
         "import sys, stackapi.filters.request_id, stackapi.filters.sizelimit, stackapi.guard\n"
         "import stackapi.filters.access_log, stackapi.filters.healthcheck\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('stackapi.server', 'eventlet'))))"
+        "print(sorted(m for m in sys.modules"
+        " if m.split('.')[:2] == ['stackapi', 'server'] or m.startswith('eventlet')))"
+    )
+    assert out == "[]"
+
+
+def test_the_authors_tools_do_not_import_eventlet():
+    out = python_output(
+        "import sys, stackapi.reports, stackapi.openapi, stackapi.testing, stackapi.logs,"
+        " stackapi.app_map, stackapi.server_timing, stackapi.pytest_plugin\n"
+        "print(sorted(m for m in ('eventlet', 'stackapi.server', 'stackapi.cli')"
+        " if m in sys.modules))"
     )
     assert out == "[]"
 
@@ -162,6 +173,7 @@ def test_console_script_runs():
 ENTRY_POINTS = {
     "paste.composite_factory": ["urlmap"],
     "paste.filter_factory": ["request_id", "faultwrap"],
+    "paste.app_factory": ["openapi"],
 }
 
 
@@ -171,3 +183,9 @@ ENTRY_POINTS = {
 def test_entry_points_load(group, name):
     (entry,) = metadata.distribution("stackapi").entry_points.select(group=group, name=name)
     assert callable(entry.load())
+
+
+def test_the_pytest_plugin_is_registered():
+    (entry,) = metadata.distribution("stackapi").entry_points.select(group="pytest11")
+    assert entry.value == "stackapi.pytest_plugin"
+    assert callable(entry.load().stackapi_app)

@@ -21,7 +21,7 @@ import eventlet.greenio
 import eventlet.semaphore
 
 from stackapi import __version__
-from stackapi.guard import Guard
+from stackapi.guard import guarded
 from stackapi.request_ids import new_request_id
 from stackapi.server.connection import Connection
 from stackapi.server.listener import fit_connection_cap, tls_context
@@ -44,7 +44,7 @@ class Generation:
 
     def __init__(self, app: Callable, settings: ServerSettings, environ: dict) -> None:
         # URLs checked, responses written only as valid HTTP (stackapi/guard.py).
-        self.app = app if isinstance(app, Guard) else Guard(app)
+        self.app = guarded(app)
         self.settings = settings
         self.slots = eventlet.semaphore.Semaphore(settings.pool_size)
         self.environ = environ
