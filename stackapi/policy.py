@@ -112,6 +112,7 @@ def authorize(name: str) -> Callable:
             enforce(req, name)
             return func(self, req, *args, **kwargs)
 
+        authorized.wsgi_policy = name  # type: ignore[attr-defined]  # the OpenAPI document's 403
         return authorized
 
     return decorate

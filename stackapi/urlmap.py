@@ -1,7 +1,8 @@
 """urlmap: the first routing step, URL prefix (and Host) -> app.
 
 The ``paste.composite_factory`` behind ``use = egg:stackapi#urlmap``.  It loads
-its apps through PasteDeploy's loader, and imports nothing of the server.
+its apps through PasteDeploy's loader, wraps itself in the Guard, and imports
+nothing of the server.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Any
 
 from stackapi.errors import ConfigError
 from stackapi.faults import fault_response
+from stackapi.guard import Guard
 from stackapi.middleware import direct_call
 from stackapi.request_ids import new_request_id
+from stackapi.server_timing import build_app
 
 WSGIApp = Callable[..., Iterable[bytes]]
 #: Options of the section that are not prefixes.
@@ -64,48 +67,62 @@ class URLMap:
         ]
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        index = self._enter(environ)
+        if index is None:
+            fault = fault_response(
+                404,
+                "The resource could not be found.",
+                [("x-openstack-request-id", new_request_id())],
+            )
+            return fault(environ, start_response)
+        return self._targets[index][3](environ, start_response)
+
+    def match(self, environ: dict) -> tuple[str | None, str, WSGIApp] | None:
+        """The entry ``(host, prefix, app)`` a request goes to, or None (environ unchanged)."""
+        found = self._find(environ)
+        return None if found is None else self.entries[found[0]]
+
+    def enter(self, environ: dict) -> tuple[str | None, str, WSGIApp] | None:
+        """As :meth:`match`, with ``SCRIPT_NAME``/``PATH_INFO`` moved as a request's are."""
+        index = self._enter(environ)
+        return None if index is None else self.entries[index]
+
+    def _enter(self, environ: dict) -> int | None:
+        found = self._find(environ)
+        if found is None:
+            return None
+        index, prefix, moved = found
+        environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+        if moved:
+            environ["PATH_INFO"] = environ.get("PATH_INFO", "")[len(prefix) :]
+        return index
+
+    def _find(self, environ: dict) -> tuple[int, str, bool] | None:
+        """``(entry index, prefix for SCRIPT_NAME, whether it leaves PATH_INFO)``, or None."""
         path = environ.get("PATH_INFO", "")
         host = _request_host(environ) if self._any_host else None
         found = self._match(path, host, environ)
-        if found is None or not found[0]:  # no versioned prefix: a version header may pick
-            versioned = self._match_version(path, host, environ)
-            if versioned is not None:
-                prefix, app = versioned
-                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
-                return app(environ, start_response)
-        if found is not None:
-            prefix, app = found
-            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
-            environ["PATH_INFO"] = path[len(prefix) :]
-            return app(environ, start_response)
-        fault = fault_response(
-            404,
-            "The resource could not be found.",
-            [("x-openstack-request-id", new_request_id())],
-        )
-        return fault(environ, start_response)
+        if found is None or not self._targets[found][1]:
+            # no versioned prefix: a version header may pick one (PATH_INFO stays)
+            for version in requested_versions(environ):
+                prefix = "/v" + version
+                versioned = self._match(prefix + path, host, environ)
+                if versioned is not None and self._targets[versioned][1] == prefix:
+                    return versioned, prefix, False
+        if found is None:
+            return None
+        return found, self._targets[found][1], True
 
-    def _match(self, path: str, host: str | None, environ: dict) -> tuple[str, WSGIApp] | None:
-        """``(prefix, app)`` of the longest entry matching ``path``, or None."""
-        for entry_host, prefix, wildcard, app in self._targets:
+    def _match(self, path: str, host: str | None, environ: dict) -> int | None:
+        """The index of the longest entry matching ``path``, or None."""
+        for index, (entry_host, prefix, wildcard, _) in enumerate(self._targets):
             if entry_host is not None and not _host_matches(entry_host, host, environ):
                 continue
             if wildcard:
                 if path.startswith(prefix + "/") and len(path) > len(prefix) + 1:
-                    return prefix, app
+                    return index
             elif path == prefix or path.startswith(prefix + "/") or not prefix:
-                return prefix, app
-        return None
-
-    def _match_version(
-        self, path: str, host: str | None, environ: dict
-    ) -> tuple[str, WSGIApp] | None:
-        """The app ``/v<version>`` + ``path`` reaches, the version from a header; or None."""
-        for version in requested_versions(environ):
-            prefix = "/v" + version
-            found = self._match(prefix + path, host, environ)
-            if found is not None and found[0] == prefix:
-                return found
+                return index
         return None
 
 
@@ -176,17 +193,22 @@ def _split_domain(spec: str, key: str) -> tuple[str, str]:
     return host.strip().lower(), slash + path or "/"
 
 
-def urlmap_factory(loader: Any, global_conf: dict, **local_conf: str) -> URLMap:
-    """``paste.composite_factory``: each option is ``prefix = app-name`` (``/v1/+`` too)."""
+def urlmap_factory(loader: Any, global_conf: dict, **local_conf: str) -> Guard:
+    """``paste.composite_factory``: each option is ``prefix = app-name`` (``/v1/+`` too).
+
+    Returns the URLMap inside a :class:`~stackapi.guard.Guard`, so that every
+    way of serving the ini (``gunicorn --paste`` and pserve included) has it;
+    its pipelines are built by :func:`stackapi.server_timing.build_app`.
+    """
     entries = []
     for key, value in local_conf.items():
         if key in _RESERVED:
             continue
         host, prefix, app_name = parse_entry(key, value)
-        entries.append((host, prefix, loader.get_app(app_name, global_conf=global_conf)))
+        entries.append((host, prefix, build_app(loader, app_name, global_conf)))
     if not entries:
         raise ConfigError("urlmap needs at least one 'prefix = app' line")
-    return URLMap(entries)
+    return Guard(URLMap(entries))
 
 
 def _request_host(environ: dict) -> str:

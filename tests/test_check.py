@@ -128,3 +128,20 @@ def test_extension_actions_are_listed_with_the_controllers(capsys, tmp_path):
     assert code == 0, err
     (action,) = [line for line in out.splitlines() if "/servers/{id}/action" in line]
     assert "'ping': ServerExtras._ping" in action and "'reboot': _reboot" in action
+
+
+def test_keys_shadowed_by_default_are_warned_about(capsys):
+    path = CONFIGS / "check_shadowed_default.ini"
+    code, out, err = check(capsys, path)
+    assert code == 0
+    assert "[filter:cors] egg:stackapi#cors allowed_origin='http://localhost:8080'\n" in out
+    assert err.splitlines() == [
+        f"stackapi-server: warning: {path}: [filter:cors] max_age: ignored, because [DEFAULT] "
+        "sets max_age too (PasteDeploy then passes [DEFAULT]'s); to override it here write: "
+        "set max_age = 600",
+        f"stackapi-server: warning: {path}: [server:main] port: ignored, because [DEFAULT] "
+        "sets port too (PasteDeploy then passes [DEFAULT]'s); to override it here write: "
+        "set port = 8774",
+    ]
+    code, out, err = check(capsys, CONFIGS / "user_api.ini")  # a [DEFAULT] that shadows nothing
+    assert (code, err) == (0, "")

@@ -170,3 +170,27 @@ def test_the_demo_answers_an_accept_version_as_nova(tmp_path):
     assert resp.json["flavors"][0]["links"][0]["href"] == "http://localhost/v2.1/flavors/1"
     resp = app.get("/flavors", headers={"Accept": "application/json;version=7"}, status=300)
     assert resp.json["choices"][0]["links"][0]["href"] == "http://localhost/v2.1/flavors"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "app", "script_name", "path_info"),
+    [
+        ("/v2.1/servers", {}, "api", "/v2.1", "/servers"),
+        ("/v2.1/", {}, "version-doc", "/v2.1", "/"),
+        ("/servers", {"Accept": "application/json;version=2.1"}, "api", "/v2.1", "/servers"),
+        ("/servers", {}, "root", "", "/servers"),
+    ],
+)
+def test_match_and_enter_say_where_a_request_goes(versioned, path, headers, app, script_name,
+                                                  path_info):  # fmt: skip
+    """What --routes-for and the Guard ask: the entry, and the paths as the app will see them."""
+    urlmap = versioned.app
+    environ = {"PATH_INFO": path, "SCRIPT_NAME": "", **{
+        "HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()
+    }}  # fmt: skip
+    entry = urlmap.match(environ)
+    assert environ["PATH_INFO"] == path and environ["SCRIPT_NAME"] == ""  # unchanged
+    assert urlmap.enter(environ) == entry
+    assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == (script_name, path_info)
+    called = entry[2](dict(environ), lambda status, headers: None)
+    assert json.loads(b"".join(called))["app"] == app
