@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackapi.microversion import APIVersion, Microversions
-from stackapi.urlmap import URLMap
+from stackapi.urlmap import URLMap, base_prefix
 
 _FORMAT_SUFFIX = ".{format}"  # what routes.Mapper.resource adds to every route
 
@@ -113,9 +113,8 @@ def _visit(
         children = dict(node.children) if node is not None else {}
         for entry_host, entry_prefix, child in _entries(built, environ):
             label = f"{entry_host or ''}{entry_prefix or '/'}"
-            _visit(
-                child, children.get(label), entry_host or host, prefix + entry_prefix, environ, out
-            )
+            path = prefix + base_prefix(entry_prefix)  # "/v2.1/+" serves paths below /v2.1
+            _visit(child, children.get(label), entry_host or host, path, environ, out)
         return
     pipeline = node.section if _kind(node) == "pipeline" else None
     branch = Branch(host, prefix, pipeline, environ=environ)
@@ -142,12 +141,8 @@ def _entries(urlmap: URLMap, environ: dict | None) -> list:
     """All of a URLMap's entries, or the one it gives ``environ`` (PATH_INFO moved on)."""
     if environ is None:
         return list(urlmap.entries)
-    entry = urlmap.match(environ)
-    if entry is None:
-        return []
-    environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + entry[1]
-    environ["PATH_INFO"] = environ.get("PATH_INFO", "")[len(entry[1]) :]
-    return [entry]
+    entry = urlmap.enter(environ)  # as the URLMap moves a request's paths
+    return [] if entry is None else [entry]
 
 
 def filters_on_path(app: Any, environ: dict) -> list[Any]:

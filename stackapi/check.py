@@ -12,7 +12,7 @@ from typing import Any
 from stackapi.app_map import Route, next_app, routes_of, unwrap
 from stackapi.loader import Node, inspect_config, loadapp, shadowed_keys
 from stackapi.server.settings import ServerSettings
-from stackapi.urlmap import URLMap
+from stackapi.urlmap import URLMap, base_prefix
 
 
 def render_tree(path: str, name: str, settings: ServerSettings) -> str:
@@ -59,7 +59,10 @@ def _urlmap_entries(built: Any) -> dict[str, tuple[Any, str]]:
     """``label -> (app, prefix)`` with the labels the loader's walk uses."""
     if not isinstance(built, URLMap):
         return {}
-    return {f"{host or ''}{prefix or '/'}": (app, prefix) for host, prefix, app in built.entries}
+    return {
+        f"{host or ''}{prefix or '/'}": (app, base_prefix(prefix))
+        for host, prefix, app in built.entries
+    }
 
 
 def _route_lines(router: Any, prefix: str) -> list[str]:

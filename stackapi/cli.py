@@ -114,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
     # eventlet enters the process here, and only here.  Its import-time notice
     # (bugfix-only mode) is for developers choosing a library, not for operators.
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    # eventlet imports dnspython, whose DSA code warns once cryptography >= 45 is
+    # installed (openstacksdk brings it): a library's notice, nothing to act on here.
+    warnings.filterwarnings("ignore", message=r"DSA is deprecated", module=r"dns\.")
     from stackapi.server import listener, process
 
     def load_app() -> Callable:

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from demo_config import demo_ini
+from stackapi.demo.images import CIRROS
 
 TIMEOUT = 30
 ALICE = {"X-Auth-Token": "alice:demo"}
@@ -34,7 +35,12 @@ def call(url, method="GET", body=None, headers=None):
 
 
 def create(url, name):
-    return call(f"{url}/v2.1/servers", "POST", {"server": {"name": name, "flavorRef": "1"}}, ALICE)
+    return call(
+        f"{url}/v2.1/servers",
+        "POST",
+        {"server": {"name": name, "flavorRef": "1", "imageRef": CIRROS}},
+        ALICE,
+    )
 
 
 @pytest.mark.slow

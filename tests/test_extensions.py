@@ -9,6 +9,7 @@ from conftest import CONFIGS, testapp
 from demo_config import demo_ini
 from server_extras import ServerExtras
 from stackapi.cli import main
+from stackapi.demo.images import CIRROS
 from stackapi.errors import ConfigError
 from stackapi.extensions import Extension, extends, load_extensions
 from stackapi.microversion import Microversions, api_version
@@ -194,7 +195,7 @@ def test_wired_from_the_ini_into_the_demo(tmp_path):
     ini = demo_ini(tmp_path, api_options="extensions = server_extras:ServerExtras")
     app = testapp(stackapi.loadapp(str(ini)))
     alice = {"X-Auth-Token": "alice:demo"}
-    body = {"server": {"name": "web", "flavorRef": "1"}}
+    body = {"server": {"name": "web", "flavorRef": "1", "imageRef": CIRROS}}
     server_id = app.post_json("/v2.1/servers", body, headers=alice).json["server"]["id"]
 
     assert (

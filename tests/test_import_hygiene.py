@@ -32,6 +32,13 @@ def test_import_stackapi_does_not_import_eventlet():
     assert out == "False socket time"
 
 
+def test_only_the_demo_imports_sqlalchemy():
+    loaded = "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic'}))"
+    core = "import sys, stackapi, stackapi.filters.healthcheck, stackapi.loader\n"
+    assert python_output(core + loaded) == "[]"
+    assert python_output("import sys, stackapi.demo.api\n" + loaded) == "['alembic', 'sqlalchemy']"
+
+
 def test_public_names():
     import stackapi
 

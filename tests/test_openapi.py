@@ -46,11 +46,15 @@ def test_the_demo_document_passes_the_validator(demo):
     assert sorted(demo["paths"]) == [
         "/v2.1/flavors",
         "/v2.1/flavors/detail",
+        "/v2.1/flavors/{flavor_id}/os-extra_specs",
+        "/v2.1/flavors/{flavor_id}/os-extra_specs/{id}",
         "/v2.1/flavors/{id}",
         "/v2.1/servers",
         "/v2.1/servers/detail",
         "/v2.1/servers/{id}",
         "/v2.1/servers/{id}/action",
+        "/v2.1/servers/{server_id}/metadata",
+        "/v2.1/servers/{server_id}/metadata/{id}",
     ]
 
 
@@ -69,9 +73,10 @@ def test_create_body_by_microversion_and_its_answers(demo):
     create = demo["paths"]["/v2.1/servers"]["post"]
     body = create["requestBody"]
     assert body["required"] is True
-    old, new = body["content"]["application/json"]["schema"]["anyOf"]
-    assert old["description"] == "Microversions any to 2.1."
-    assert new["description"] == "Microversions 2.2 to latest."
+    old, new, *_, last = body["content"]["application/json"]["schema"]["anyOf"]
+    assert old["description"] == "Microversions any to 2.18."
+    assert new["description"] == "Microversions 2.19 to 2.31."
+    assert last["description"] == "Microversions 2.57 to latest."
     assert "description" in new["properties"]["server"]["properties"]
     assert "description" not in old["properties"]["server"]["properties"]
     assert old["properties"]["server"]["required"] == ["name", "flavorRef"]
@@ -88,9 +93,10 @@ def test_create_body_by_microversion_and_its_answers(demo):
     assert (header["name"], header["in"], header["example"]) == (
         "OpenStack-API-Version",
         "header",
-        "compute 2.3",
+        "compute 2.61",
     )
-    assert create["x-openstack-api-versions"] == {"service_type": "compute", "ranges": ["2.1-2.3"]}
+    versions = {"service_type": "compute", "ranges": ["2.1-2.61"]}
+    assert create["x-openstack-api-versions"] == versions
 
 
 def test_list_query_and_read_only_flavors(demo):
@@ -111,8 +117,9 @@ def test_actions_are_one_operation(demo):
     bodies = action["requestBody"]["content"]["application/json"]["schema"]["anyOf"]
     required = sorted(name for b in bodies for name in b["required"])
     assert required == sorted(
-        ["confirmResize", "os-resetState", "pause", "reboot", "resize", "revertResize", "unpause"]
-    )
+        ["confirmResize", "lock", "os-resetState", "os-start", "os-stop", "pause", "reboot",
+         "resize", "revertResize", "unlock", "unpause"]
+    )  # fmt: skip
     (reboot,) = [b for b in bodies if b["required"] == ["reboot"]]
     assert reboot["properties"]["reboot"]["required"] == ["type"]  # its @validate schema
     assert {"202", "204"} <= set(action["responses"])  # resize 202, confirmResize 204

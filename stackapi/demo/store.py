@@ -1,130 +1,192 @@
-"""The demo's state: one SQLite file, one transaction per request, committed before answering.
+"""The demo's state through SQLAlchemy: one transaction per request, committed before answering.
 
-Safe under eventlet green threads and under real threads (gunicorn): each
-process has one connection, and a lock lets one transaction use it at a time.
+``connection`` is a SQLAlchemy URL: a SQLite file by default, PostgreSQL
+(``postgresql+psycopg://``) when several processes or hosts share the state.
+Only ``stackapi.demo`` imports SQLAlchemy; ``import stackapi`` does not.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-import sqlite3
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 
+import sqlalchemy
 import webob
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool, QueuePool
 
+from stackapi.demo import migrate
 from stackapi.errors import ConfigError
+from stackapi.faults import fault_response
+
+LOG = logging.getLogger(__name__)
 
 ENVIRON_KEY = "stackapi.demo.db"
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS servers (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,   -- creation order: newest first in listings
-    id TEXT NOT NULL UNIQUE,
-    project_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    description TEXT,
-    flavor_id TEXT NOT NULL,
-    old_flavor_id TEXT,                      -- while a resize waits for confirm/revert
-    image_ref TEXT,
-    status TEXT NOT NULL,
-    metadata TEXT NOT NULL DEFAULT '{}',
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS servers_by_project ON servers (project_id, seq);
-"""
+RETRY_AFTER = 5  # seconds: what a 503 asks the client to wait before trying again
+POOL_TIMEOUT = 10.0  # seconds a request waits for a free connection of its process
+CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL (libpq's connect_timeout)
+# Milliseconds an established PostgreSQL connection may leave data unacknowledged
+# (the host vanished) before it fails; with keepalives, an idle one is probed too.
+TCP_USER_TIMEOUT_MS = 10_000
+PSYCOPG_DEFAULTS = {
+    "connect_timeout": CONNECT_TIMEOUT,
+    "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 2,
+}
+POSTGRESQL_POOL = {"pool_size": 5, "max_overflow": 10}  # per process
+SQLITE_BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's write lock
+# SQLite errors that say "not now" rather than "this SQL is wrong".
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk I/O error",
+    "database or disk is full",
+)
+_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+_READS = frozenset({"GET", "HEAD"})
+_WRITE = "stackapi_write"  # execution option: the transaction writes (SQLite: BEGIN IMMEDIATE)
+
+_live: dict[str, Store] = {}  # this process's newest Store of each URL
+_live_lock = threading.Lock()
 
 
 class Store:
-    """The SQLite database of the demo, created (with its directory) on first use.
+    """The demo's database, upgraded to this code's schema when the app is built.
 
     ::
 
-        store = Store("/var/lib/stackapi/demo.sqlite3")
+        store = Store("sqlite:////var/lib/stackapi/demo.sqlite3")
         resp = store.respond(req, app)      # app calls database(req).execute(...)
 
     One transaction per request: everything the request wrote is committed
     together before the response is sent, or (status >= 400, exception)
-    nothing is.
+    nothing is.  A database that cannot be reached is a 503 fault with
+    ``Retry-After`` (see :func:`refusal`), bounded by ``POOL_TIMEOUT`` and
+    ``CONNECT_TIMEOUT``; the next request tries again, so the service comes
+    back by itself with the database.
 
-    Why a lock around one connection per process, rather than a connection
-    per request: under eventlet, SQLite's busy wait sleeps in C and blocks
-    every green thread of the process, so a second connection of the *same*
-    process waiting for a write lock that a sleeping green thread holds would
-    stall the whole server until the timeout.  ``threading.Lock`` is
-    monkey-patched into a green lock there (the app is built after
-    patching), and is a real lock under gunicorn threads; either way one
-    transaction at a time uses the connection, the others wait without
-    blocking the process.  Transactions are short (no I/O inside), so the
-    queue is too.  Between processes (``--workers``, gunicorn workers) SQLite's
-    own file locks apply: WAL mode lets readers proceed during a write, and a
-    writer waits up to ``timeout`` seconds.  The connection is opened per
-    process (a forked worker opens its own; SQLite forbids sharing one).
+    **Processes.**  Building the Store runs the migrations on a connection
+    that is closed before the constructor returns; the engine that serves
+    requests is created on first use, in the process that uses it.  A
+    process that inherited an engine through ``fork`` drops it without
+    closing the parent's connections (``dispose(close=False)``) and creates
+    its own: no connection is ever shared by two processes.
 
-    Durability: every write transaction is committed before the response
-    is built; in WAL mode with ``synchronous=NORMAL`` a committed
-    transaction survives the process being killed (``kill -9``); a power
-    loss may drop the last ones.
+    **Reload.**  SIGHUP builds a new app (and Store) while requests in
+    flight finish on the old one.  A new Store disposes the engine of the
+    previous Store of the same URL in this process: its idle connections
+    close at once, and the ones still checked out by requests in flight
+    are dropped by their pool when it is garbage-collected.  The old Store
+    stays usable (a late request opens a fresh pool), so nothing in flight
+    fails.  A URL changed by the reload leaves the old engine to garbage
+    collection.
+
+    **SQLite.**  One connection per process (a pool of one): a request
+    waits, green or real thread alike, for the transaction before it.  Under
+    eventlet, SQLite's busy wait sleeps in C and would block every green
+    thread of the process, so a second connection of the same process must
+    never wait for a lock that a sleeping green thread holds.  Between
+    processes SQLite's file locks apply: WAL mode lets readers go on during a
+    write, a writer waits up to ``SQLITE_BUSY_TIMEOUT``, and a write
+    transaction takes the lock at its start (``BEGIN IMMEDIATE``) so that two
+    writers never deadlock upgrading a read lock.  A committed transaction
+    survives ``kill -9`` (WAL, ``synchronous=NORMAL``); a power loss may drop
+    the last ones.
+
+    **PostgreSQL.**  A pool of 5 (+10 overflow) connections per process,
+    checked with a ping when taken (a restarted database costs no failed
+    request).  READ COMMITTED; a request that changes a server locks its row
+    first (``SELECT ... FOR UPDATE``, in the controller), so two changes of
+    one server run one after the other and the second sees the first's
+    result: a rename after a delete is a 404, an action in the wrong state a
+    409, as in nova.  Serialization failures and deadlocks, should they occur,
+    are 409 too, never 500.  Under eventlet, psycopg is told to wait in
+    (green) ``select()``: its default C wait blocks the whole process.
     """
 
-    def __init__(self, path: str, timeout: float = 10.0) -> None:
-        self.path = os.path.abspath(path)
-        self.timeout = timeout
+    def __init__(self, connection: str) -> None:
+        self.url = parse_connection(connection)
+        self.name = self.url.render_as_string(hide_password=True)
         self._lock = threading.Lock()
-        self._connection: sqlite3.Connection | None = None
+        self._engine: Engine | None = None
         self._pid = 0
-        self._inherited: sqlite3.Connection | None = None
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with self.transaction(write=True) as db:
-                self._migrate(db)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"{self.path}: {exc}", key="db_path") from None
+        self._upgrade()
+        key = self.url.render_as_string(hide_password=False)
+        with _live_lock:
+            previous, _live[key] = _live.get(key), self
+        if previous is not None:
+            previous.dispose()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _upgrade(self) -> None:
+        """Migrate to this code's schema on a connection of its own, closed afterwards."""
+        try:
+            if self.url.get_backend_name() == "sqlite":
+                os.makedirs(os.path.dirname(os.path.abspath(self.url.database)), exist_ok=True)
+            engine = create_engine(self.url, pooled=False)
+        except (OSError, ImportError, sa_exc.ArgumentError) as exc:
+            raise ConfigError(f"{self.name}: {exc}", key="connection") from None
+        try:
+            with self.transaction(write=True, engine=engine) as db:
+                before, after = migrate.upgrade(db)
+        except (migrate.UnknownRevision, sa_exc.SQLAlchemyError) as exc:
+            raise ConfigError(f"{self.name}: {describe(exc)}", key="connection") from None
+        finally:
+            engine.dispose()
+        if not before:  # a new database: nothing an operator needs to hear about
+            LOG.debug("%s: schema created at revision %s", self.name, after)
+        elif before != (after,):
+            LOG.info("%s: schema upgraded from %s to %s", self.name, ",".join(before), after)
+
+    @property
+    def engine(self) -> Engine:
+        """This process's engine, created on first use (after any fork)."""
         if self._pid != os.getpid():
-            # Keep (never close) a connection inherited through fork: it is the parent's.
-            self._inherited = self._connection
-            db = sqlite3.connect(
-                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-            )
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._connection, self._pid = db, os.getpid()
-        assert self._connection is not None
-        return self._connection
+            with self._lock:
+                if self._pid != os.getpid():
+                    if self._engine is not None:
+                        self._engine.dispose(close=False)  # the parent's connections are its own
+                    self._engine, self._pid = create_engine(self.url), os.getpid()
+        assert self._engine is not None
+        return self._engine
+
+    def dispose(self) -> None:
+        """Close this process's idle connections (a later use opens new ones)."""
+        with self._lock:
+            if self._engine is not None and self._pid == os.getpid():
+                self._engine.dispose()
 
     @contextlib.contextmanager
-    def transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """One transaction: committed if the block ends normally, else rolled back.
-
-        ``write=True`` takes SQLite's write lock at the start (``BEGIN
-        IMMEDIATE``), so two writers never deadlock upgrading a read lock.
-        """
-        with self._lock:
-            db = self._connect()
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
+    def transaction(
+        self, write: bool = False, engine: Engine | None = None
+    ) -> Iterator[Connection]:
+        """One transaction: committed if the block ends normally, else rolled back."""
+        with (engine or self.engine).connect() as db:
+            if write:
+                db.execution_options(**{_WRITE: True})
+            with db.begin():
                 yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
 
     def respond(self, req: webob.Request, app: Callable) -> webob.Response:
         """Answer ``req`` with ``app`` inside one transaction: the request's all or nothing.
 
         The app finds the connection with :func:`database`.  A response of
         400 or more (or an exception) rolls back; anything else is committed
-        before the response leaves.  The body must already be read (the
-        lock is not held while a client uploads slowly, nor while it reads).
+        before the response leaves.  The body must already be read (no
+        connection is held while a client uploads slowly, nor while it reads).
         """
         try:
-            with self.transaction(write=req.method not in ("GET", "HEAD")) as db:
+            with self.transaction(write=req.method not in _READS) as db:
                 req.environ[ENVIRON_KEY] = db
                 resp = req.get_response(app)
                 resp.body  # noqa: B018 - the whole answer is built inside the transaction
@@ -132,20 +194,38 @@ class Store:
                     raise _Refused(resp)
         except _Refused as refused:
             resp = refused.response
+        except sa_exc.SQLAlchemyError as exc:
+            resp = self.refusal(exc)
+            if resp is None:
+                raise
         finally:
             req.environ.pop(ENVIRON_KEY, None)
         return resp
 
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"schema version {version} is newer than this code's {SCHEMA_VERSION}"
+    def refusal(self, exc: sa_exc.SQLAlchemyError) -> webob.Response | None:
+        """The fault for a database that is unavailable (503) or a conflict (409), else None."""
+        status = classify(exc)
+        if status == 503:
+            LOG.warning("%s unavailable, answering 503: %s", self.name, describe(exc))
+            return fault_response(
+                503,
+                "The database is unavailable; retry later.",
+                [("Retry-After", str(RETRY_AFTER))],
             )
-        for statement in _SCHEMA.split(";"):
-            if statement.strip():
-                db.execute(statement)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if status == 409:
+            LOG.info("%s: concurrent change, answering 409: %s", self.name, describe(exc))
+            return fault_response(409, "A concurrent request changed this server; retry.")
+        return None
+
+    def ping(self) -> tuple[bool, str]:
+        """``(reachable, one line)``: a ``SELECT 1`` through this process's pool."""
+        started = time.monotonic()
+        try:
+            with self.transaction() as db:
+                db.exec_driver_sql("SELECT 1")
+        except sa_exc.SQLAlchemyError as exc:
+            return False, f"{self.name}: {describe(exc)}"
+        return True, f"{self.name}: SELECT 1 in {(time.monotonic() - started) * 1000:.1f} ms"
 
 
 class _Refused(Exception):
@@ -156,6 +236,109 @@ class _Refused(Exception):
         self.response = response
 
 
-def database(req: webob.Request) -> sqlite3.Connection:
+def database(req: webob.Request) -> Connection:
     """The connection of ``req``'s transaction (see :meth:`Store.respond`)."""
     return req.environ[ENVIRON_KEY]
+
+
+def live_stores() -> list[Store]:
+    """The Stores this process serves from (the newest of each URL)."""
+    with _live_lock:
+        return list(_live.values())
+
+
+def dispose_all() -> None:
+    """Close every pooled connection of this process and forget the Stores (tests, exit)."""
+    with _live_lock:
+        stores = list(_live.values())
+        _live.clear()
+    for store in stores:
+        store.dispose()
+
+
+def parse_connection(value: str) -> URL:
+    """The ``connection`` key as a URL, or a ConfigError naming it."""
+    try:
+        url = make_url(value.strip())
+    except sa_exc.ArgumentError:
+        raise ConfigError(
+            "expected a database URL: sqlite:///path/to/demo.sqlite3 or"
+            " postgresql+psycopg://user:password@host:5432/dbname",
+            key="connection",
+        ) from None
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        raise ConfigError(
+            "SQLite needs a file that every process opens: sqlite:///path/to/demo.sqlite3",
+            key="connection",
+        )
+    return url
+
+
+def create_engine(url: URL, pooled: bool = True) -> Engine:
+    """An engine for ``url`` as :class:`Store` documents it (``pooled=False``: NullPool)."""
+    pool: dict = {"poolclass": NullPool}
+    if url.get_backend_name() == "sqlite":
+        if pooled:
+            pool = {"poolclass": QueuePool, "pool_size": 1, "max_overflow": 0}
+            pool["pool_timeout"] = POOL_TIMEOUT
+        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False}
+        engine = sqlalchemy.create_engine(url, connect_args=connect_args, **pool)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    connect_args = {}
+    if url.get_driver_name() == "psycopg":
+        _cooperative_psycopg()
+        connect_args = {k: v for k, v in PSYCOPG_DEFAULTS.items() if k not in url.query}
+    if pooled:
+        pool = {**POSTGRESQL_POOL, "pool_timeout": POOL_TIMEOUT, "pool_pre_ping": True}
+    return sqlalchemy.create_engine(url, connect_args=connect_args, **pool)
+
+
+def _sqlite_connect(dbapi_connection, connection_record) -> None:
+    # The transactions are ours (BEGIN below), not pysqlite's implicit, deferred ones.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(db: Connection) -> None:
+    db.exec_driver_sql("BEGIN IMMEDIATE" if db.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+def _cooperative_psycopg() -> None:
+    """Under eventlet, have psycopg wait in select(), which eventlet made green.
+
+    psycopg's default wait is C code calling poll(): it would block every green
+    thread of the process during each query.  psycopg detects gevent, not eventlet.
+    """
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is not None and patcher.is_monkey_patched("select"):
+        import psycopg.waiting
+
+        psycopg.waiting.wait = psycopg.waiting.wait_select
+
+
+def classify(exc: BaseException) -> int | None:
+    """503 for "the database is not there now", 409 for a concurrent change, else None."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no free connection within POOL_TIMEOUT
+        return 503
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    if exc.connection_invalidated:
+        return 503
+    if getattr(exc.orig, "sqlstate", None) in _CONFLICT_SQLSTATES:
+        return 409
+    if not isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return None
+    if exc.orig.__class__.__module__.startswith("sqlite3"):
+        return 503 if str(exc.orig).startswith(_SQLITE_UNAVAILABLE) else None
+    return 503
+
+
+def describe(exc: BaseException) -> str:
+    """One line about a database error: the driver's words, without SQLAlchemy's SQL dump."""
+    cause = getattr(exc, "orig", None) or exc
+    return " ".join(str(cause).split()) or type(cause).__name__
