@@ -13,7 +13,6 @@ import argparse
 import logging
 import sys
 import traceback
-import warnings
 from collections.abc import Callable
 
 from stackapi import __version__, reloader, reports
@@ -111,12 +110,10 @@ def run(args: argparse.Namespace) -> int:
         for warning in shadow_warnings(args.config):
             print(f"{PROG}: warning: {warning}", file=sys.stderr)
         return print_tree(render_tree(args.config, args.name, settings))
-    # eventlet enters the process here, and only here.  Its import-time notice
-    # (bugfix-only mode) is for developers choosing a library, not for operators.
-    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-    # eventlet imports dnspython, whose DSA code warns once cryptography >= 45 is
-    # installed (openstacksdk brings it): a library's notice, nothing to act on here.
-    warnings.filterwarnings("ignore", message=r"DSA is deprecated", module=r"dns\.")
+    # eventlet enters the process here, and only here.
+    from stackapi.server import quiet_import_notices
+
+    quiet_import_notices()
     from stackapi.server import listener, process
 
     def load_app() -> Callable:

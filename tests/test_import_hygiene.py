@@ -196,3 +196,10 @@ def test_the_pytest_plugin_is_registered():
     (entry,) = metadata.distribution("stackapi").entry_points.select(group="pytest11")
     assert entry.value == "stackapi.pytest_plugin"
     assert callable(entry.load().stackapi_app)
+
+
+def test_every_package_directory_is_a_package():
+    # setup.cfg's "packages = find:" skips a directory without __init__.py: an editable
+    # install would still work and a wheel would silently lack it.
+    for directory in {path.parent for path in PACKAGE.rglob("*.py")}:
+        assert (directory / "__init__.py").exists(), f"{directory} has no __init__.py"
