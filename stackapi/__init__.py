@@ -14,6 +14,8 @@ from stackapi.middleware import Middleware as Middleware
 from stackapi.resource import Resource as Resource
 from stackapi.router import Router as Router
 
+__version__ = "0.1.0"
+
 __all__ = [
     "Application",
     "Controller",

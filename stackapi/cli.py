@@ -1,8 +1,10 @@
 """``stackapi-server``: flags, logging, load the ini, serve (or ``--check`` it).
 
 ``main(argv) -> exit code``.  Every expected failure is one line on stderr and
-exit code 1.  eventlet is imported (through :mod:`stackapi.server`) only once the
-command is about to serve, and the stdlib is patched before the app loads.
+exit code 1 (``--debug`` adds the traceback).  eventlet is imported (through
+:mod:`stackapi.server`) only once the command is about to serve, and the stdlib
+is patched before the app loads.  The app loads first, then the socket is bound:
+"listening on" means requests are served.
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import warnings
+import traceback
 from collections.abc import Callable
 
+from stackapi import __version__, reloader, reports
 from stackapi.errors import StackapiError
-from stackapi.loader import check_file, loadapp, read_server_section, setup_logging
-from stackapi.settings import SERVER_OPTIONS, ServerSettings
+from stackapi.loader import check_file, inspect_config, loadapp, read_server_section, setup_logging
+from stackapi.server.settings import SERVER_OPTIONS, ServerSettings
 
 PROG = "stackapi-server"
-LOG = logging.getLogger("stackapi.cli")
+LOG = logging.getLogger("stackapi.server")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
             "HUP reloads the ini and the app."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--config", required=True, metavar="PATH", help="the paste ini")
     parser.add_argument("--name", default="main", help="the app to load (default: main)")
     parser.add_argument(
@@ -39,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="load everything, print the resolved tree (prefixes, pipelines, filters, apps, "
         "routes) and exit",
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="print the traceback of a failure, not one line"
+    )
+    reports.add_arguments(parser)  # --app-dir, --routes [--json], --routes-for, --openapi
+    reloader.add_argument(parser)  # --reload
     for option in SERVER_OPTIONS:
         # default None = "not given", so that the ini's value stands.
         parser.add_argument(
@@ -46,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
             dest=option.name,
             default=None,
             metavar=option.name.upper(),
-            help=f"{option.help} (default: {option.default})",
+            help=f"{option.help} (default: {option.default})".replace("%", "%%"),
         )
     return parser
 
@@ -54,12 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return run(args)
+        if args.reload:  # the monitor never returns; the server process goes on
+            reloader.start(args, reloader.argv_of(argv), lambda: read_settings(args).workers)
+        code = run(args)
     except StackapiError as exc:
+        if args.reload:
+            reloader.watch_failure(exc)  # so that fixing the broken file reloads
+        if args.debug:
+            traceback.print_exception(exc)
         print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+        code = 1
     except KeyboardInterrupt:
-        return 130
+        code = 130
+    if args.reload:
+        reloader.leave(code)  # the server process under the monitor ends here
+    return code
 
 
 def print_tree(text: str) -> int:
@@ -80,39 +98,51 @@ def read_settings(args: argparse.Namespace) -> ServerSettings:
 
 def run(args: argparse.Namespace) -> int:
     check_file(args.config)
+    reports.use_app_dirs(args.app_dir)
     settings = read_settings(args)
     setup_logging(args.config)
+    report = reports.render(args, check=args.check)
+    if report is not None:
+        return print_tree(report)
     if args.check:
-        from stackapi.check import render_tree
+        from stackapi.check import render_tree, shadow_warnings
 
+        for warning in shadow_warnings(args.config):
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
         return print_tree(render_tree(args.config, args.name, settings))
-    # eventlet enters the process here, and only here.  Its import-time notice
-    # (bugfix-only mode) is for developers choosing a library, not for operators.
-    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-    from stackapi import server
+    # eventlet enters the process here, and only here.
+    from stackapi.server import quiet_import_notices
+
+    quiet_import_notices()
+    from stackapi.server import listener, process
 
     def load_app() -> Callable:
         return loadapp(args.config, args.name)
 
     if settings.workers > 1:
-        from stackapi.workers import Arbiter
+        from stackapi.server.workers import Arbiter
 
-        sock = server.listen(settings)  # bound once, before any fork
+        inspect_config(args.config, args.name)  # a broken ini fails before the bind
+        sock = listener.listen(settings)  # bound once, before any fork
+        LOG.info("listening on %s", listener.url_of(sock, settings))
         try:
             return Arbiter(sock, settings, load_app, lambda: read_settings(args)).run()
         finally:
-            server.close_listener(sock, settings)
+            listener.close_listener(sock, settings)
 
     def reload() -> tuple[Callable, ServerSettings]:
         new_settings = read_settings(args)
+        setup_logging(args.config)
         return load_app(), new_settings
 
-    server.patch()
-    sock = server.listen(settings)
+    process.patch()
+    app = load_app()
+    sock = listener.listen(settings)
+    LOG.info("listening on %s", listener.url_of(sock, settings))
     try:
-        return server.Server(sock, settings, reload=reload).serve(load_app())
+        return process.Server(sock, settings, reload=reload).serve(app)
     finally:
-        server.close_listener(sock, settings)
+        listener.close_listener(sock, settings)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,90 +1,63 @@
-"""guard: what stackapi-server promises on the wire, whatever the app below it does.
+"""guard: what stackapi promises on the wire, whatever the app below it does.
 
-A plain WSGI wrapper (no eventlet, no webob objects on the hot path) that
-``server.serve`` puts around the loaded app: URLs that are not UTF-8 text are
-refused before any app code runs, a response header that would split the
-response becomes a 500 fault, and HEAD/1xx/204/304 answers lose any body.
+A plain WSGI wrapper (no eventlet, no webob objects on the hot path) around
+everything an ini serves: ``egg:stackapi#urlmap`` wraps itself in it, so every
+entry point (stackapi-server, ``stackapi.wsgi_app``, ``gunicorn --paste``,
+pserve, ``stackapi.testing``) has it; :func:`guarded` adds it where the app is
+not a urlmap.  URLs that are not UTF-8 text are refused before any app code
+runs, a response header that would split the response becomes a 500 fault, and
+HEAD/1xx/204/304 answers lose any body.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
-from urllib.parse import unquote_to_bytes
+
+import webob
 
 from stackapi.faults import GENERIC_500, fault_response
+from stackapi.grammar import is_field_value, is_status, is_token, url_problem
 from stackapi.request_ids import HEADER as REQUEST_ID_HEADER
-from stackapi.request_ids import logging_request_id, new_request_id, printable
+from stackapi.request_ids import (
+    install_log_record_factory,
+    logging_request_id,
+    new_request_id,
+    printable,
+)
 
 LOG = logging.getLogger("stackapi.guard")
 
-#: RFC 9110 field names are tokens; values are visible latin-1 text and tabs
-#: (PEP 3333 strings are latin-1).  CR, LF and NUL can never be in either.
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*\Z")
-_STATUS = re.compile(r"[1-5][0-9][0-9] [\t\x20-\x7e\x80-\xff]*\Z")  # PEP 3333: "200 OK"
-#: C0 and C1 control characters and DEL: no place in a path.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Set by the outermost Guard to itself: a Guard deeper in the tree (a nested
+#: urlmap's, or the server's around a urlmap's) steps aside, and an app can reach
+#: the whole tree it is served in (``egg:stackapi#openapi`` describes it).
+ENVIRON_KEY = "stackapi.guard"
+
 _NO_BODY_HEADERS = frozenset({"content-length", "transfer-encoding"})
-
-
-def url_problem(environ: dict) -> str | None:
-    """Why this request's URL cannot be handed to an app, or None if it can.
-
-    WSGI gives the path as latin-1 characters standing for the URL's bytes;
-    apps (webob's ``req.path_info``, ``req.GET``, Routes) decode them as
-    UTF-8 and would fail with a 500 on anything else.  (Every request comes
-    through here: the ASCII-only common case skips the decoding.)
-    """
-    path = environ.get("PATH_INFO", "")
-    query = environ.get("QUERY_STRING", "")
-    try:
-        if not path.isascii():
-            path = path.encode("latin-1").decode("utf-8")
-        if "%" in query or not query.isascii():
-            query_bytes = unquote_to_bytes(query.encode("latin-1"))
-            query_bytes.decode("utf-8")
-            if b"\x00" in query_bytes:
-                return "The URL contains control characters."
-    except UnicodeError:
-        return "The URL is not valid UTF-8."
-    if _CONTROL.search(path):
-        return "The URL contains control characters."
-    if "." in path and any(segment in (".", "..") for segment in path.split("/")):
-        return "The URL must not contain '.' or '..' segments."
-    return None
 
 
 def header_problem(status: str, headers: Iterable[tuple[str, str]]) -> str | None:
     """Why ``status`` and ``headers`` cannot be written as they are, or None."""
-    if not isinstance(status, str) or not _STATUS.match(status):
+    if not isinstance(status, str) or not is_status(status):
         return f"status {status!r} is not a valid status line"
     for name, value in headers:
-        if not isinstance(name, str) or not _is_token(name):
+        if not isinstance(name, str) or not is_token(name):
             return f"header name {name!r} is not a token"
-        if not isinstance(value, str) or not _is_field_value(value):
+        if not isinstance(value, str) or not is_field_value(value):
             shown = repr(value)[:80]
             return f"header {name} has a value with control or non-latin-1 characters: {shown}"
     return None
 
 
-def _is_token(name: str) -> bool:
-    # Fast path for the usual names (letters, digits, dashes); the regex for the rest.
-    return (name.isascii() and name.replace("-", "").isalnum()) or bool(_TOKEN.match(name))
-
-
-def _is_field_value(value: str) -> bool:
-    # isprintable() is False for every ASCII control character; tabs and latin-1 take the regex.
-    return (value.isascii() and value.isprintable()) or bool(_FIELD_VALUE.match(value))
-
-
 class Guard:
-    """The server's own layer around the app: refuse bad URLs, write only valid responses.
+    """The layer in front of every app an ini serves: refuse bad URLs, write only valid
+    responses.
 
-    ``stackapi-server`` wraps the app it loads; nothing to configure::
+    ``egg:stackapi#urlmap`` puts itself inside one; for another app, :func:`guarded`
+    adds one (as ``stackapi-server``, ``stackapi.wsgi_app`` and ``stackapi.testing``
+    do).  Nothing to configure::
 
-        app = Guard(loadapp("etc/api-paste.ini"))
+        app = guarded(loadapp("etc/api-paste.ini"))
 
     ==========================================  =========================================
     request or response                         what the client gets
@@ -98,16 +71,27 @@ class Guard:
     HEAD, 1xx, 204 or 304 with a body           the body is dropped (and the framing
                                                 headers of 1xx/204)
     ==========================================  =========================================
+
+    Its own answers (those 400s and 500s) pass the ``answer_outside`` hook of
+    the filters the request would have gone through, so that the ``cors``
+    filter adds its headers: a browser UI can read them.  A Guard inside
+    another (nested urlmaps) only passes the request on.
     """
+
+    transparent_wrapper = True  # the app tree's walk (stackapi.app_map) looks through it
 
     def __init__(self, app: Callable) -> None:
         self.app = app
+        install_log_record_factory()  # its log lines carry %(request_id)s under any server
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if ENVIRON_KEY in environ:  # an outer Guard has checked this request
+            return self.app(environ, start_response)
+        environ[ENVIRON_KEY] = self
         problem = url_problem(environ)
         if problem is not None:
             return self.refuse(environ, start_response, problem)
-        exchange = _Exchange(environ, start_response)
+        exchange = _Exchange(self, environ, start_response)
         body = self.app(environ, exchange.start_response)
         return exchange.finish(body)
 
@@ -116,16 +100,50 @@ class Guard:
         request_id = new_request_id()
         _log(logging.INFO, request_id, "refused: %s", message, environ)
         fault = fault_response(400, message, [(REQUEST_ID_HEADER, request_id)])
-        return fault(environ, start_response)
+        return self.answer_outside(environ, fault)(environ, start_response)
+
+    def answer_outside(self, environ: dict, response: webob.Response) -> webob.Response:
+        """``response``, made here, as the filters on the request's path would send it."""
+        # Imported here: app_map imports urlmap, which imports this module.
+        from stackapi.app_map import filters_on_path
+
+        answer = response
+        try:
+            for layer in reversed(filters_on_path(self.app, environ)):  # innermost first
+                hook = getattr(layer, "answer_outside", None)
+                if hook is not None:
+                    answer = hook(environ, answer)
+        except Exception:  # the answer is a fault already: never make it worse
+            path = printable(environ.get("PATH_INFO", ""))
+            LOG.exception("the filters' answer_outside hooks failed for %s", path)
+            return response
+        return answer
+
+
+def guarded(app: Callable) -> Guard:
+    """``app`` in a Guard, unless it is one already (``egg:stackapi#urlmap`` wraps itself)."""
+    return app if isinstance(app, Guard) else Guard(app)
 
 
 class _Exchange:
     """One response on its way out: checks what the app starts, trims bodyless answers."""
 
-    __slots__ = ("environ", "server_start_response", "problem", "headers", "bodyless", "started")
+    __slots__ = (
+        "guard",
+        "environ",
+        "path",
+        "server_start_response",
+        "problem",
+        "headers",
+        "bodyless",
+        "started",
+    )
 
-    def __init__(self, environ: dict, server_start_response: Callable) -> None:
+    def __init__(self, guard: Guard, environ: dict, server_start_response: Callable) -> None:
+        self.guard = guard
         self.environ = environ
+        # As the request came: the layers below move PATH_INFO on (urlmap, proxies).
+        self.path = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
         self.server_start_response = server_start_response
         self.problem: str | None = None
         self.headers: list = []
@@ -165,10 +183,11 @@ class _Exchange:
             for k, v in self.headers
             if isinstance(k, str) and k.lower() == REQUEST_ID_HEADER and isinstance(v, str)
         ]
-        request_id = ids[0] if ids and _FIELD_VALUE.match(ids[0]) else new_request_id()
+        request_id = ids[0] if ids and is_field_value(ids[0]) else new_request_id()
         _log(logging.ERROR, request_id, "response refused: %s", self.problem, self.environ)
         fault = fault_response(500, GENERIC_500, [(REQUEST_ID_HEADER, request_id)])
-        return fault(self.environ, self.server_start_response)
+        arrived = dict(self.environ, SCRIPT_NAME=self.path[0], PATH_INFO=self.path[1])
+        return self.guard.answer_outside(arrived, fault)(self.environ, self.server_start_response)
 
 
 class _Primed:

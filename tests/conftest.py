@@ -89,7 +89,12 @@ class ServerProcess:
     """A running ``stackapi-server``; ``url`` is ``http://127.0.0.1:PORT``."""
 
     def __init__(
-        self, args: list[str], log_path: Path, env: dict | None = None, cwd: Path = REPO
+        self,
+        args: list[str],
+        log_path: Path,
+        env: dict | None = None,
+        cwd: Path = REPO,
+        preexec=None,
     ) -> None:
         self.args = args
         self.log_path = log_path
@@ -100,6 +105,7 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
             env=env or server_env(),
             cwd=str(cwd),
+            preexec_fn=preexec,  # e.g. a lower open-files limit for this server only
         )
         self.url = ""
         self.port = 0
@@ -186,10 +192,12 @@ def run_server(tmp_path, request):
     """``run_server(ini, *flags, wait=True) -> ServerProcess`` on 127.0.0.1, port 0."""
     started: list[ServerProcess] = []
 
-    def start(ini, *flags: str, wait: bool = True, env: dict | None = None) -> ServerProcess:
+    def start(
+        ini, *flags: str, wait: bool = True, env: dict | None = None, preexec=None
+    ) -> ServerProcess:
         args = server_args(ini, *flags)
         log_path = tmp_path / f"server-{len(started)}.log"
-        server = ServerProcess(args, log_path, env)
+        server = ServerProcess(args, log_path, env, preexec=preexec)
         started.append(server)
         return server.wait_listening() if wait else server
 

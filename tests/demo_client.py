@@ -6,6 +6,8 @@ import json
 import urllib.error
 import urllib.request
 
+from stackapi.demo.images import CIRROS
+
 TIMEOUT = 30  # seconds for any one answer
 ALICE = {"X-Auth-Token": "alice:demo"}
 
@@ -27,6 +29,6 @@ def call(url, method="GET", body=None, headers=None, timeout=TIMEOUT):
 
 
 def create(url, name, headers=ALICE):
-    """``POST /v2.1/servers`` of a server named ``name`` (flavor 1)."""
-    body = {"server": {"name": name, "flavorRef": "1"}}
+    """``POST /v2.1/servers`` of a server named ``name`` (flavor 1, the demo's image)."""
+    body = {"server": {"name": name, "flavorRef": "1", "imageRef": CIRROS}}
     return call(f"{url}/v2.1/servers", "POST", body, headers)

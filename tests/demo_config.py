@@ -8,6 +8,7 @@ from conftest import DEMO_INI
 
 API_SECTION = "[app:compute_api]\nuse = egg:stackapi#demo\n"
 VERSIONS_SECTION = "[app:versions_app]\nuse = egg:stackapi#demo_versions\n"
+VERSION_SECTION = "[app:version_v21_app]\nuse = egg:stackapi#demo_version\n"
 HEALTH_SECTION = "[filter:healthcheck]\nuse = egg:stackapi#healthcheck\n"
 SHIPPED_CONNECTION = "connection = sqlite:///%(here)s/demo.sqlite3\n"
 
@@ -24,6 +25,7 @@ def demo_ini(
 ) -> Path:
     """``etc/api-paste.ini`` as shipped, in ``directory``, with options added to sections.
 
+    ``versions_options`` go to both version documents (``/`` and ``/v2.1``);
     ``connection``: the database URL instead of the shipped SQLite file.
     """
     path = directory / name
@@ -31,6 +33,7 @@ def demo_ini(
     sections = (
         (API_SECTION, api_options),
         (VERSIONS_SECTION, versions_options),
+        (VERSION_SECTION, versions_options),
         (HEALTH_SECTION, health_options),
     )
     for anchor, added in sections:

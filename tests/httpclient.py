@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import resource
 import socket
 import threading
@@ -22,6 +23,18 @@ def raise_fd_limit(wanted: int) -> int:
     if soft < target:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def socket_count(pid: int) -> int:
+    """Open sockets of process ``pid`` (Linux /proc)."""
+    fd_dir = f"/proc/{pid}/fd"
+    count = 0
+    for name in os.listdir(fd_dir):
+        try:
+            count += os.readlink(os.path.join(fd_dir, name)).startswith("socket:")
+        except FileNotFoundError:
+            pass
+    return count
 
 
 async def fetch(host: str, port: int, path: str, timeout: float) -> tuple[int, bytes]:

@@ -23,6 +23,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from stackapi.demo.images import CIRROS
+
 TIMEOUT = 30.0  # seconds for any one answer
 PROJECTS = 5
 ADMIN = {"X-Auth-Token": "admin:ops"}
@@ -210,7 +212,7 @@ class Client:
 
     def create(self) -> None:
         name = f"c{self.number}-{self.counter}"
-        body = {"server": {"name": name, "flavorRef": "1"}}
+        body = {"server": {"name": name, "flavorRef": "1", "imageRef": CIRROS}}
         result = self.expect("create", self.send("create", "POST", "/v2.1/servers", body), 202)
         if result is None:
             self.maybe_created.add(name)
@@ -269,7 +271,7 @@ class Client:
         path = f"/v2.1/servers/{server_id}"
         name = f"s{self.number}-{self.counter}"
         if kind == "create":
-            body = {"server": {"name": name, "flavorRef": "1"}}
+            body = {"server": {"name": name, "flavorRef": "1", "imageRef": CIRROS}}
             result = self.send("shared", "POST", "/v2.1/servers", body, ADMIN)
         elif kind == "rename":
             result = self.send("shared", "PUT", path, {"server": {"name": name}}, ADMIN)

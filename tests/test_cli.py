@@ -10,7 +10,7 @@ import pytest
 
 from conftest import CONFIGS
 from stackapi.cli import build_parser, main
-from stackapi.settings import SERVER_OPTIONS
+from stackapi.server.settings import SERVER_OPTIONS
 
 
 def one_error_line(capsys) -> str:

@@ -15,6 +15,7 @@ import stackapi
 from conftest import testapp
 from demo_config import demo_ini
 from stackapi.demo import migrate
+from stackapi.demo.images import CIRROS
 from stackapi.demo.store import Store
 from stackapi.errors import ConfigError
 
@@ -146,14 +147,24 @@ def test_the_previous_releases_file_upgrades_in_place(tmp_path):
     previous_release_file(path, ["old-1", "old-2"])
     with sqlite3.connect(path) as db:
         schema = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+        columns = db.execute("PRAGMA table_info(servers)").fetchall()
 
     api = testapp(stackapi.loadapp(str(demo_ini(tmp_path))))  # the shipped ini: this file
     assert names(api) == ["old-2", "old-1"]
-    api.post_json("/v2.1/servers", {"server": {"name": "new", "flavorRef": "1"}}, headers=ALICE)
+    api.post_json(
+        "/v2.1/servers",
+        {"server": {"name": "new", "flavorRef": "1", "imageRef": CIRROS}},
+        headers=ALICE,
+    )
 
     with sqlite3.connect(path) as db:
         upgraded = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
-        assert [row for row in upgraded if "alembic_version" not in row[1]] == schema
+        # Revision 0001 adopts the file as it is; later ones only add (columns, indexes):
+        # every column and index it had is still there, unchanged.
+        assert db.execute("PRAGMA table_info(servers)").fetchall()[: len(columns)] == columns
+        assert [row for row in schema if row[0] == "index"] == [
+            row for row in upgraded if row[0] == "index" and row in schema
+        ]
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [
             (migrate.head(),)
         ]
@@ -190,7 +201,7 @@ def test_real_threads_write_concurrently(tmp_path, demo_db):
         for i in range(REQUESTS_PER_THREAD):
             req = webob.Request.blank("/v2.1/servers", method="POST")
             req.headers["X-Auth-Token"] = "alice:demo"
-            req.json_body = {"server": {"name": f"t{n}-{i}", "flavorRef": "1"}}
+            req.json_body = {"server": {"name": f"t{n}-{i}", "flavorRef": "1", "imageRef": CIRROS}}
             statuses.append(req.get_response(app).status_int)
         return statuses
 

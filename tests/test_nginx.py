@@ -20,6 +20,7 @@ from demo_client import ALICE, call
 from demo_config import demo_ini
 from nginx import Nginx, Unavailable
 from postgres import free_port
+from stackapi.demo.images import CIRROS
 from tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.slow
@@ -87,7 +88,7 @@ def test_links_use_the_proxys_scheme_and_host(stack):
         status, _, body = request(base, tls=context)
         assert status == 200
         assert body["versions"][0]["links"] == [{"rel": "self", "href": f"{base}/v2.1/"}]
-        body = {"server": {"name": "linked", "flavorRef": "1"}}
+        body = {"server": {"name": "linked", "flavorRef": "1", "imageRef": CIRROS}}
         status, headers, created = request(base, "POST", "/v2.1/servers", body, ALICE, context)
         assert status == 202
         server_id = created["server"]["id"]
@@ -147,9 +148,8 @@ def load(url, stop, results, paths):
 
 def test_a_backend_restarted_under_load_drops_no_idempotent_request(stack, run_server):
     nginx, backends, inis, ports, _ = stack
-    status, _, body = request(
-        nginx.url, "POST", "/v2.1/servers", {"server": {"name": "x", "flavorRef": "1"}}, ALICE
-    )
+    body = {"server": {"name": "x", "flavorRef": "1", "imageRef": CIRROS}}
+    status, _, body = request(nginx.url, "POST", "/v2.1/servers", body, ALICE)
     assert status == 202
     paths = ["/", "/v2.1/servers", f"/v2.1/servers/{body['server']['id']}", "/v2.1/flavors"]
     stop, results = threading.Event(), []

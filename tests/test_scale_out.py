@@ -24,6 +24,7 @@ from demo_client import call
 from demo_config import demo_ini
 from postgres import free_port
 from scale_load import ADMIN, Client, Outage, Report, SharedPool, check_owned, check_shared
+from stackapi.demo.images import CIRROS
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +99,7 @@ def test_two_servers_with_workers_on_postgresql_lose_nothing_acknowledged(
         status, _, body = call(
             f"{urls[0]}/v2.1/servers",
             "POST",
-            {"server": {"name": f"shared-{n}", "flavorRef": "1"}},
+            {"server": {"name": f"shared-{n}", "flavorRef": "1", "imageRef": CIRROS}},
             ADMIN,
         )
         assert status == 202

@@ -167,7 +167,8 @@ def test_max_header_line_and_max_url_length_are_this_servers(run_server):
 
     def with_header(length: int) -> bytes:
         line = ("X-Pad: ").ljust(length, "a")
-        return raw_exchange(server.port, f"GET / HTTP/1.1\r\n{line}\r\n{CLOSE}".encode())
+        request = f"GET / HTTP/1.1\r\nHost: t\r\n{line}\r\n{CLOSE}"
+        return raw_exchange(server.port, request.encode())
 
     assert with_header(100).startswith(b"HTTP/1.1 200 ")
     refused_ = with_header(101)
@@ -178,11 +179,11 @@ def test_max_header_line_and_max_url_length_are_this_servers(run_server):
         "badRequest": {"code": 400, "message": "A request header line is longer than 100 bytes."}
     }
     path = "/" + "u" * 49
-    assert raw_exchange(server.port, f"GET {path} HTTP/1.1\r\n{CLOSE}".encode()).startswith(
-        b"HTTP/1.1 200 "
-    )
+    assert raw_exchange(
+        server.port, f"GET {path} HTTP/1.1\r\nHost: t\r\n{CLOSE}".encode()
+    ).startswith(b"HTTP/1.1 200 ")
     head, _, body = raw_exchange(
-        server.port, f"GET {path}u HTTP/1.1\r\n{CLOSE}".encode()
+        server.port, f"GET {path}u HTTP/1.1\r\nHost: t\r\n{CLOSE}".encode()
     ).partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 414 ")
     assert json.loads(body)["apiFault"]["message"] == "The request URL is longer than 50 bytes."
@@ -193,6 +194,9 @@ def test_stalled_and_idle_clients_are_closed(run_server):
     start = time.monotonic()  # before the server's timer starts: waited is >= 0.5 s
     stalled = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     stalled.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n")  # ... and the rest never comes
+    head, body = read_response(stalled)  # a 408 fault, then the close
+    assert head.startswith("HTTP/1.1 408 ") and "Connection: close" in head
+    assert json.loads(body)["apiFault"]["code"] == 408
     assert stalled.recv(1) == b""
     waited = time.monotonic() - start
     assert 0.3 < waited < 5.0
@@ -204,7 +208,7 @@ def test_stalled_and_idle_clients_are_closed(run_server):
     assert 0.7 < time.monotonic() - start < 6.0
     server.wait_log(
         r"INFO stackapi.server \[-\] closing the connection of 127.0.0.1:\d+: "
-        r"its request head was not complete within 0.5s"
+        r"its request head was not complete \(no data for 0.5s\)"
     )
     assert "Traceback" not in server.log_text()
     stalled.close()
@@ -222,9 +226,8 @@ def test_default_server_disconnect_logging_and_header_limit(run_server):
     )
     # max_header_line defaults to 16384, not eventlet's module-wide 8192.
     pad = "X-Pad: " + "a" * 9000
-    assert raw_exchange(server.port, f"GET / HTTP/1.1\r\n{pad}\r\n{CLOSE}".encode()).startswith(
-        b"HTTP/1.1 200 "
-    )
+    request = f"GET / HTTP/1.1\r\nHost: t\r\n{pad}\r\n{CLOSE}"
+    assert raw_exchange(server.port, request.encode()).startswith(b"HTTP/1.1 200 ")
     # A client that disconnects before its response: one INFO line, no traceback.
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     sock.sendall(b"GET /?sleep=2 HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -332,11 +335,16 @@ def test_tls(run_server, certificate):
                 return read_all(sock)
 
     assert https_get().startswith(b"HTTP/1.1 200 ")
-    # Plain HTTP to the TLS port: the connection fails, the server logs one line and goes on.
+    # Plain HTTP to the TLS port: a plain 400 fault saying so (as nginx answers), one log
+    # line, and the server goes on.
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as plain:
         plain.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-        plain.recv(100)
-    server.wait_log(r"INFO stackapi.server \[-\] connection of 127.0.0.1:\d+ closed: ")
+        head, _, body = read_all(plain).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"Connection: close" in head
+    assert json.loads(body)["badRequest"]["message"] == (
+        "This port speaks HTTPS: the request was sent as plain HTTP."
+    )
+    server.wait_log(r"INFO stackapi.server \[req-[0-9a-f-]+\] refused a request from 127.0.0.1")
     assert https_get().startswith(b"HTTP/1.1 200 ")
     assert server.stop() == 0
     assert "Traceback" not in server.log_text()
@@ -349,6 +357,6 @@ def test_bad_certificate_is_one_line(run_server, tmp_path):
     )
     assert server.wait_exit() == 1
     assert server.log_text().strip().splitlines()[-1] == (
-        f"stackapi-server: error: [server:main] cert_file: cannot load {missing} and {missing}: "
+        f"stackapi-server: error: --cert-file: cannot load {missing} and {missing}: "
         "No such file or directory"
     )

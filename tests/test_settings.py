@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from stackapi.errors import ConfigError
-from stackapi.settings import DEFAULTS, RESTART_ONLY, SERVER_OPTIONS, ServerSettings
+from stackapi.server.settings import DEFAULTS, RESTART_ONLY, SERVER_OPTIONS, ServerSettings
 
 
 def test_defaults():

@@ -1,18 +1,22 @@
-"""Server (a) of tools/bench.py: the bare WSGI function on stackapi's own eventlet server.
+"""Server (a) of tools/bench.py, the reference: the bare WSGI function on plain eventlet.wsgi.
 
-Same ``server.listen`` and ``server.Server(...).serve`` as ``stackapi-server`` (one
-process), same ``[server:main]`` of the same ini (pool, socket timeout, keep-alive,
-protocol limits, debug=False), no framework: what the stack costs on top is the framework's.
+``eventlet.wsgi.server`` as eventlet ships it (its own GreenPool of ``pool_size``,
+the ini's keep-alive and socket timeout, no per-request log line), nothing of
+stackapi in the request path: every ratio in the report is against this.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
 import warnings
 
 from stackapi.loader import read_server_section, setup_logging
-from stackapi.settings import ServerSettings
+from stackapi.server.settings import ServerSettings
+
+LOG = logging.getLogger("stackapi.server")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,16 +30,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_logging(args.config)
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-    from stackapi import server  # eventlet enters here, as in stackapi.cli
+    import eventlet
+    import eventlet.wsgi
 
-    server.patch()
-    from bench_apps import bare_app  # after patch(): its time.sleep is the green one
+    eventlet.monkey_patch()
+    from bench_apps import bare_app  # after the patch: its time.sleep is the green one
 
-    sock = server.listen(settings)
-    try:
-        return server.Server(sock, settings).serve(bare_app)
-    finally:
-        server.close_listener(sock, settings)
+    sock = eventlet.listen((settings.host, settings.port), backlog=settings.backlog)
+    LOG.info("listening on http://%s:%d", *sock.getsockname()[:2])
+    server = eventlet.spawn(
+        eventlet.wsgi.server,
+        sock,
+        bare_app,
+        max_size=settings.pool_size,
+        log_output=False,
+        keepalive=settings.keepalive_timeout if settings.keepalive else False,
+        socket_timeout=settings.client_socket_timeout or None,
+    )
+    stop: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.append(signum))
+    while not stop and not server.dead:
+        eventlet.sleep(0.1)
+    server.kill()
+    return 0
 
 
 if __name__ == "__main__":

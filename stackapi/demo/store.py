@@ -152,7 +152,9 @@ class Store:
             raise ConfigError(f"{self.name}: {describe(exc)}", key="connection") from None
         finally:
             engine.dispose()
-        if before != (after,):
+        if not before:  # a new database: nothing an operator needs to hear about
+            LOG.debug("%s: schema created at revision %s", self.name, after)
+        elif before != (after,):
             LOG.info("%s: schema upgraded from %s to %s", self.name, ",".join(before), after)
 
     @property

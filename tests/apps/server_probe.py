@@ -42,3 +42,9 @@ def factory(global_conf, label="", crash_after=""):
         return [body]
 
     return probe
+
+
+def announced_factory(global_conf, **local_conf):
+    """The probe, built after logging ``app built`` (the log shows when loading happened)."""
+    logging.getLogger("stackapi.server").info("app built")
+    return factory(global_conf, label="announced")

@@ -1,6 +1,5 @@
 """Connections: stalled, vanishing and queued clients neither block the server nor leak."""
 
-import os
 import re
 import selectors
 import socket
@@ -11,7 +10,7 @@ import pytest
 
 from conftest import CONFIGS
 from demo_config import demo_ini
-from httpclient import fetch_many, raise_fd_limit
+from httpclient import fetch_many, raise_fd_limit, socket_count
 
 from .conftest import AUTH, COLLECTION, Corpus
 from .rawhttp import request
@@ -63,18 +62,6 @@ def abort(sock: socket.socket) -> None:
     sock.close()
 
 
-def socket_count(pid: int) -> int:
-    """Open sockets of process ``pid`` (Linux /proc)."""
-    fd_dir = f"/proc/{pid}/fd"
-    count = 0
-    for name in os.listdir(fd_dir):
-        try:
-            count += os.readlink(os.path.join(fd_dir, name)).startswith("socket:")
-        except FileNotFoundError:
-            pass
-    return count
-
-
 def greenlets(corpus: Corpus) -> int:
     """The server's live green threads.  The probe waits for the server to close its
     connection, so that a socket count taken next does not see the probe's socket."""
@@ -100,9 +87,13 @@ def wait_for_baseline(corpus: Corpus, greenlets_before: int, sockets_before: int
 
 @pytest.fixture
 def short_timeout_demo(run_server, tmp_path) -> Corpus:
-    """The demo with client_socket_timeout = 2 s (keepalive_timeout stays at its default)."""
+    """The demo with client_socket_timeout and client_header_timeout = 2 s (a stalled read,
+    and a whole head; keepalive_timeout stays at its default)."""
     assert raise_fd_limit(STALLED + 500) >= STALLED + 200, "fd limit too low for the test"
-    server = run_server(demo_ini(tmp_path), "--client-socket-timeout", str(SOCKET_TIMEOUT))
+    timeout = str(SOCKET_TIMEOUT)
+    server = run_server(
+        demo_ini(tmp_path), "--client-socket-timeout", timeout, "--client-header-timeout", timeout
+    )
     return Corpus(server)
 
 

@@ -1,7 +1,7 @@
 """Workers: ``--workers N`` forks N serving processes that share one listening socket.
 
 The parent binds once, forks with ``os`` and never loads the app nor runs
-eventlet: each worker patches, loads the app and runs :class:`stackapi.server.Server`.
+eventlet: each worker patches, loads the app and runs :class:`stackapi.server.process.Server`.
 Signal handlers only record the signal; the parent's loop acts on it.
 """
 
@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from stackapi import server
 from stackapi.errors import StackapiError
-from stackapi.settings import ServerSettings
+from stackapi.server import notify, process
+from stackapi.server.listener import close_listener
+from stackapi.server.settings import ServerSettings
 
 LOG = logging.getLogger("stackapi.workers")
 
@@ -31,7 +32,7 @@ STOP_MARGIN = 5.0  # seconds past graceful_shutdown_timeout before SIGKILL
 _POLL_SECONDS = 0.5
 _EX_CONFIG = 78  # sysexits.h: a worker could not load the configuration
 _HANDLED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD)
-# Bound at import, in the parent: after server.patch() os.write is eventlet's, which
+# Bound at import, in the parent: after process.patch() os.write is eventlet's, which
 # retries EPIPE for ever, and a worker whose parent died must fail to report, not spin.
 _os_write = os.write
 
@@ -178,7 +179,7 @@ class Arbiter:
         code = 1
         try:
             self._detach_from_parent()
-            server.patch()
+            process.patch()
             try:
                 app = self.load_app()
             except StackapiError as exc:
@@ -186,7 +187,7 @@ class Arbiter:
                 code = _EX_CONFIG
                 return
             _report(ready_w, "ready")
-            code = server.Server(self.listener, settings, parent_pid=self.parent_pid).serve(app)
+            code = process.Server(self.listener, settings, parent_pid=self.parent_pid).serve(app)
         except BaseException:
             LOG.exception("worker %d failed", os.getpid())
         finally:
@@ -221,6 +222,7 @@ class Arbiter:
         except StackapiError as exc:
             LOG.error("reload failed, still serving the previous configuration: %s", exc)
             return
+        notify.notify("RELOADING=1", notify.monotonic_usec())
         self.settings.carry_restart_only(settings)
         newest = max([self.generation, *(w.generation for w in self.workers.values())])
         self.pending = (newest + 1, settings)
@@ -254,8 +256,12 @@ class Arbiter:
                 time.monotonic() - worker.started,
             )
             if self.pending is not None and worker.generation == self.pending[0]:
+                first = self.generation == 0
                 self.generation, self.settings = self.pending
                 self.pending = None
+                if first:
+                    LOG.info("ready: %d worker(s) starting", self.settings.workers)
+                notify.notify("READY=1")  # the first start, or a reload now serving
         else:
             worker.error = message.removeprefix("error ")
 
@@ -293,6 +299,7 @@ class Arbiter:
         if is_pending:
             LOG.error("reload failed, still serving the previous configuration: %s", reason)
             self.pending = None
+            notify.notify("READY=1")
         else:
             LOG.error("worker %d could not start: %s", worker.pid, reason)
         return is_pending
@@ -312,9 +319,10 @@ class Arbiter:
 
     def _begin_stop(self, signum: signal.Signals) -> None:
         self.stopping = True
+        notify.notify("STOPPING=1")
         timeout = self.settings.graceful_shutdown_timeout
         self.stop_deadline = time.monotonic() + timeout + STOP_MARGIN if timeout else None
-        server.close_listener(self.listener, self.settings)
+        close_listener(self.listener, self.settings)
         LOG.info("%s: stopping %d worker(s)", signum.name, len(self.workers))
         for worker in self.workers.values():
             worker.retiring = True

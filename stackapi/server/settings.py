@@ -1,7 +1,9 @@
 """ServerSettings: every server option, from ``[server:main]`` and then from flags.
 
 One table (:data:`SERVER_OPTIONS`) names each option, its converter, its
-default and a help line; the ini and the command line both go through it.
+default and a help line; the ini and the command line both go through it, and
+the connection loop receives the whole object.  Adding a limit means one row
+here and one place that enforces it.  No eventlet here: ``--check`` reads it.
 """
 
 from __future__ import annotations
@@ -35,9 +37,8 @@ def _optional_path(value: str) -> str | None:
 
 def _header_line(value: str) -> int:
     length = as_positive_int(value)
-    # The stdlib header parser eventlet uses refuses lines over 64 KiB on its own.
-    if length > 65536:
-        raise ValueError("expected at most 65536 (the HTTP parser's own cap)")
+    if length > 65536:  # max_total_header_size caps the whole head at 64 KiB anyway
+        raise ValueError("expected at most 65536")
     return length
 
 
@@ -47,15 +48,35 @@ SERVER_OPTIONS: tuple[Option, ...] = (
     Option("port", _port, 8080, "TCP port; 0 binds a free port and logs which"),
     # One process unless asked: the raw CPU count is wrong in containers and on big hosts.
     Option("workers", as_positive_int, 1, "processes sharing the socket (1 = no fork)"),
-    Option("pool_size", as_positive_int, 1000, "green threads per process = requests in flight"),
+    Option("pool_size", as_positive_int, 1000, "requests in flight per process (green threads)"),
+    # Connections cost a socket and a parked green thread, not a request slot: many more.
+    Option(
+        "max_connections",
+        as_positive_int,
+        10000,
+        "open connections per process; at the cap the oldest idle ones are closed first",
+    ),
     # Above the usual net.core.somaxconn; the kernel caps it.
     Option("backlog", as_positive_int, 4096, "listen() backlog: connections queued by the kernel"),
-    # Finite so that stalled clients cannot hold a green thread for ever.
+    # nginx's names and defaults, but totals: a client trickling bytes cannot extend them.
+    Option(
+        "client_header_timeout",
+        as_non_negative_float,
+        60.0,
+        "seconds for a request's whole head to arrive, from its first byte (0 = no limit)",
+    ),
+    Option(
+        "client_body_timeout",
+        as_non_negative_float,
+        60.0,
+        "seconds for a request's whole body to arrive, from its head (0 = no limit)",
+    ),
+    # Finite so that a client that stops reading or sending cannot hold a connection for ever.
     Option(
         "client_socket_timeout",
         as_non_negative_float,
         60.0,
-        "seconds for a request's head to arrive, and for any read or write (0 = no limit)",
+        "seconds any one read or write may wait for the client (0 = no limit)",
     ),
     Option("keepalive", as_bool, True, "allow HTTP keep-alive connections"),
     Option(
@@ -64,11 +85,18 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         30.0,
         "seconds an idle keep-alive connection waits for a request (0 = close after each)",
     ),
-    # nova's max_header_line default; Keystone tokens with many roles exceed eventlet's 8192.
+    # nova's max_header_line default; Keystone tokens with many roles exceed 8192.
     Option(
         "max_header_line", _header_line, 16384, "longest request header line, bytes (400 beyond)"
     ),
     Option("max_url_length", as_positive_int, 8192, "longest request URL, bytes (414 beyond)"),
+    # %2F decoded into PATH_INFO is a "/" a proxy matching raw path prefixes never saw.
+    Option(
+        "allow_encoded_slashes",
+        as_bool,
+        False,
+        "let %2F through in request paths (default: 400)",
+    ),
     Option(
         "graceful_shutdown_timeout",
         as_non_negative_float,
@@ -104,12 +132,16 @@ class ServerSettings:
     port: int
     workers: int
     pool_size: int
+    max_connections: int
     backlog: int
+    client_header_timeout: float
+    client_body_timeout: float
     client_socket_timeout: float
     keepalive: bool
     keepalive_timeout: float
     max_header_line: int
     max_url_length: int
+    allow_encoded_slashes: bool
     graceful_shutdown_timeout: float
     cert_file: str | None
     key_file: str | None
@@ -118,6 +150,15 @@ class ServerSettings:
     def __init__(self, **values: Any) -> None:
         for name, default in DEFAULTS.items():
             setattr(self, name, values.get(name, default))
+        self.path: str | None = None  # the ini the values came from
+        self.flags: frozenset[str] = frozenset()  # the options given as flags
+
+    def error(self, name: str, reason: str) -> ConfigError:
+        """A ConfigError about option ``name`` where the operator set it: its flag, or the
+        ini's ``[server:main]`` key."""
+        if name in self.flags:
+            return ConfigError(reason, key="--" + name.replace("_", "-"))
+        return ConfigError(reason, path=self.path, section="server:main", key=name)
 
     @classmethod
     def from_sources(
@@ -139,18 +180,17 @@ class ServerSettings:
         except ConfigError as exc:
             raise ConfigError(exc.reason, key="--" + (exc.key or "").replace("_", "-")) from exc
         settings = cls(**values)
-        settings.check(path)
+        settings.path, settings.flags = path, frozenset(given)
+        settings.check()
         return settings
 
-    def check(self, path: str | None = None) -> None:
+    def check(self) -> None:
         """Cross-checks between options, worded as sentences."""
         if bool(self.cert_file) != bool(self.key_file):
-            raise ConfigError(
-                "cert_file and key_file go together: set both or neither",
-                path=path,
-                section="server:main",
-                key="cert_file" if not self.cert_file else "key_file",
-            )
+            missing = "cert_file" if not self.cert_file else "key_file"
+            other = "key_file" if missing == "cert_file" else "cert_file"
+            name = other if other in self.flags else missing
+            raise self.error(name, "cert_file and key_file go together: set both or neither")
 
     def carry_restart_only(
         self, new: ServerSettings, names: Iterable[str] = RESTART_ONLY
