@@ -141,3 +141,40 @@ def _in_thread(function):
     thread = threading.Thread(target=function, daemon=True)
     thread.start()
     return thread
+
+
+def test_sighup_closes_the_old_apps_connections(run_server, tmp_path, postgres):
+    """A reload builds a new engine; the old one's pooled connections are closed."""
+    import signal
+
+    import psycopg
+
+    from demo_config import demo_ini
+
+    url = postgres.create_database()
+    dbname = url.rsplit("/", 1)[1]
+
+    def connections() -> set[int]:
+        """PostgreSQL's backend pids serving this database (but this query's)."""
+        with psycopg.connect(postgres.dsn(dbname)) as db:
+            rows = db.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (dbname,),
+            ).fetchall()
+        return {pid for (pid,) in rows}
+
+    server = run_server(demo_ini(tmp_path, connection=url))
+    for _ in range(3):
+        assert call(f"{server.url}/v2.1/servers", headers=ALICE)[0] == 200
+    before = connections()
+    assert before
+
+    server.proc.send_signal(signal.SIGHUP)
+    server.wait_log("reloaded: new requests go to the new app")
+    assert call(f"{server.url}/v2.1/servers", headers=ALICE)[0] == 200
+    deadline = time.monotonic() + 10
+    while connections() & before and time.monotonic() < deadline:
+        time.sleep(0.1)  # a backend exits once it reads the client's goodbye
+    after = connections()
+    assert after and not after & before
+    assert server.stop() == 0

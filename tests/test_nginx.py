@@ -109,8 +109,16 @@ def test_a_clients_forwarding_headers_never_reach_the_app(stack):
         status, headers, body = request(nginx.url, headers=forged)
         assert status == 200
         assert body["versions"][0]["links"][0]["href"] == f"{nginx.url}/v2.1/"
-    logs = "".join(backend.log_text() for backend in backends)
-    lines = [line for line in logs.splitlines() if "stackapi.access" in line and '"GET /"' in line]
+
+    def access_lines() -> tuple[str, list[str]]:
+        logs = "".join(backend.log_text() for backend in backends)
+        lines = logs.splitlines()
+        return logs, [ln for ln in lines if "stackapi.access" in ln and '"GET /"' in ln]
+
+    deadline = time.monotonic() + TIMEOUT  # a line is written once its response is sent
+    while len(access_lines()[1]) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    logs, lines = access_lines()
     assert len(lines) == 4
     assert all(f"] {CLIENT_ADDRESS} " in line for line in lines), lines  # nginx's word
     assert "6.6.6.6" not in logs and "7.7.7.7" not in logs
