@@ -8,9 +8,10 @@ made visible).  ``stop()`` ends it by its PID.
 
 PostgreSQL refuses to run as root.  As root, ``initdb`` and ``postgres`` run
 as the ``postgres`` user the package creates, through util-linux's
-``setpriv`` with one capability, CAP_DAC_READ_SEARCH, so that they can reach
-a data directory under pytest's tmp directories (which only root may
-enter); the data directory itself belongs to ``postgres``.
+``setpriv`` with one capability, CAP_DAC_READ_SEARCH (or, in containers that
+lack it, CAP_DAC_OVERRIDE), so that they can reach a data directory under
+pytest's tmp directories (which only root may enter); the data directory
+itself belongs to ``postgres``.
 """
 
 from __future__ import annotations
@@ -56,7 +57,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _as_owner(argv: list[str]) -> tuple[list[str], int, int]:
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2  # bit numbers in /proc/self/status
+
+
+def _bounding_caps() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("CapBnd:"):
+            return int(line.split()[1], 16)
+    return 0
+
+
+def _reach(directory: Path) -> list[str]:
+    """How ``postgres`` (the user) reaches ``directory`` under root-only ancestors.
+
+    The narrowest capability this process may hand down (CAP_DAC_READ_SEARCH;
+    containers often lack it but have CAP_DAC_OVERRIDE), else search permission
+    (not read) for others on the ancestors, as the last resort.
+    """
+    caps = _bounding_caps()
+    for bit, name in (
+        (_CAP_DAC_READ_SEARCH, "dac_read_search"),
+        (_CAP_DAC_OVERRIDE, "dac_override"),
+    ):
+        if caps & (1 << bit):
+            return [f"--inh-caps=+{name}", f"--ambient-caps=+{name}"]
+    for ancestor in directory.parents:
+        if ancestor == Path("/"):
+            break
+        mode = ancestor.stat().st_mode
+        if not mode & 0o001:
+            os.chmod(ancestor, mode | 0o001)
+    return []
+
+
+def _as_owner(argv: list[str], directory: Path) -> tuple[list[str], int, int]:
     """``argv`` run as the data directory's owner: ourselves, or ``postgres`` for root."""
     if os.geteuid() != 0:
         return argv, os.getuid(), os.getgid()
@@ -64,15 +98,8 @@ def _as_owner(argv: list[str]) -> tuple[list[str], int, int]:
         user = pwd.getpwnam("postgres")
     except KeyError:
         raise Unavailable("running as root needs the 'postgres' user (Debian's package)") from None
-    wrapper = [
-        "setpriv",
-        "--reuid=postgres",
-        "--regid=postgres",
-        "--clear-groups",
-        "--inh-caps=+dac_read_search",
-        "--ambient-caps=+dac_read_search",
-    ]
-    return [*wrapper, *argv], user.pw_uid, user.pw_gid
+    wrapper = ["setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups"]
+    return [*wrapper, *_reach(directory), *argv], user.pw_uid, user.pw_gid
 
 
 class PostgresServer:
@@ -96,7 +123,8 @@ class PostgresServer:
     def init(self) -> None:
         argv, uid, gid = _as_owner(
             [str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres"]
-            + ["-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"]
+            + ["-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+            self.directory,
         )
         self.data.mkdir(mode=0o700, parents=True)
         os.chown(self.data, uid, gid)
@@ -110,7 +138,8 @@ class PostgresServer:
         argv, _, _ = _as_owner(
             [str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port)]
             + ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="]
-            + ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=300"]
+            + ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=300"],
+            self.directory,
         )
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd="/")
