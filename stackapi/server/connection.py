@@ -472,8 +472,11 @@ class Connection:
         if ACCESS.isEnabledFor(logging.INFO):
             _access(self.client, req, response, started)
         keep = not response.close and not self.lost and not registry.draining
-        if keep and req.body is not None and not req.body.complete:
+        unread = req.body is not None and not req.body.complete
+        if keep and unread:
             keep = self._discard(req)
+        if not keep and unread and not self.lost:
+            self._linger()  # closing on unread bytes would reset the response away
         return keep
 
     def _run_app(self, app: Any, environ: dict, response: Response) -> None:
