@@ -7,12 +7,16 @@ resolved); routes come from the app ``paste.deploy.loadapp`` built (each
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from stackapi.app_map import Route, next_app, routes_of, unwrap
 from stackapi.loader import Node, inspect_config, loadapp, shadowed_keys
 from stackapi.server.settings import ServerSettings
 from stackapi.urlmap import URLMap, base_prefix
+
+# scheme://user:PASSWORD@host in an option (a database URL): the tree is for terminals and logs.
+_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^@/\s]+@")
 
 
 def render_tree(path: str, name: str, settings: ServerSettings) -> str:
@@ -23,6 +27,10 @@ def render_tree(path: str, name: str, settings: ServerSettings) -> str:
     lines = [f"{path}: [server:main] {server}"]
     _node(tree, app, "", 0, lines)
     return "\n".join(lines)
+
+
+def _hide_password(text: str) -> str:
+    return _PASSWORD.sub(r"\1***@", text)
 
 
 def shadow_warnings(path: str) -> list[str]:
@@ -38,7 +46,7 @@ def _node(node: Node, built: Any, prefix: str, depth: int, lines: list[str]) -> 
     built = unwrap(built)
     # A composite's options are its children, printed below it.
     shown = {} if node.kind == "composite" else node.options
-    options = "".join(f" {key}={value!r}" for key, value in shown.items())
+    options = "".join(f" {key}={_hide_password(repr(value))}" for key, value in shown.items())
     target = f" {node.target}" if node.target else ""
     lines.append(f"{'  ' * depth}[{node.section}]{target}{options}")
     if node.kind == "composite":

@@ -16,6 +16,14 @@ def check(capsys, ini) -> tuple[int, str, str]:
     return code, out, err
 
 
+def test_a_database_password_is_not_printed(capsys, tmp_path, postgres):
+    url = postgres.create_database().replace("postgres@", "postgres:s3cret@")  # trust: ignored
+    code, out, err = check(capsys, demo_ini(tmp_path, connection=url))
+    assert code == 0, err
+    assert "connection='postgresql+psycopg://postgres:***@127.0.0.1:" in out
+    assert "s3cret" not in out + err
+
+
 def test_demo_tree(capsys, tmp_path):
     ini = demo_ini(tmp_path)  # the shipped ini; its SQLite file lands in tmp_path
     code, out, err = check(capsys, ini)

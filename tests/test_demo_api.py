@@ -1,13 +1,14 @@
-"""The demo API through the shipped ini: nova's shapes, states, scoping, policy, paging."""
+"""The demo API through the shipped ini: nova's shapes, states, scoping, policy, paging.
+
+Every test runs twice (``demo_db``): on a SQLite file and on PostgreSQL.
+"""
 
 import json
-import sqlite3
 
 import pytest
 
 import stackapi
 from conftest import testapp
-from demo_config import demo_ini
 from stackapi.demo.images import CIRROS
 
 ALICE = {"X-Auth-Token": "alice:demo"}
@@ -20,8 +21,8 @@ def at(version, headers=ALICE):
 
 
 @pytest.fixture
-def api(tmp_path):
-    return testapp(stackapi.loadapp(str(demo_ini(tmp_path))))
+def api(tmp_path, demo_db):
+    return testapp(stackapi.loadapp(str(demo_db.ini(tmp_path))))
 
 
 def create(api, name="web", flavor="1", headers=ALICE, **fields):
@@ -181,10 +182,12 @@ def test_reset_state_is_for_admins(api):
     assert show(api, server_id)["status"] == "ERROR"
 
 
-def test_a_policy_file_from_the_ini(tmp_path):
+def test_a_policy_file_from_the_ini(tmp_path, demo_db):
     (tmp_path / "policy.json").write_text(json.dumps({"compute:servers:delete": "rule:admin_api"}))
     api = testapp(
-        stackapi.loadapp(str(demo_ini(tmp_path, api_options="policy_file = %(here)s/policy.json")))
+        stackapi.loadapp(
+            str(demo_db.ini(tmp_path, api_options="policy_file = %(here)s/policy.json"))
+        )
     )
     server_id = create(api)
     api.delete(f"/v2.1/servers/{server_id}", headers=ALICE, status=403)
@@ -337,9 +340,9 @@ def test_flavors_are_read_only(api):
 # --- state: one transaction per request, kept on disk -----------------------------------
 
 
-def test_a_refused_request_changes_nothing(tmp_path):
+def test_a_refused_request_changes_nothing(tmp_path, demo_db):
     """An extension fails after the controller wrote: the whole request rolls back."""
-    ini = demo_ini(tmp_path, api_options="extensions = failing_extension:FailAfterRename")
+    ini = demo_db.ini(tmp_path, api_options="extensions = failing_extension:FailAfterRename")
     api = testapp(stackapi.loadapp(str(ini)))
     server_id = create(api, name="before")
     url = f"/v2.1/servers/{server_id}"
@@ -348,12 +351,10 @@ def test_a_refused_request_changes_nothing(tmp_path):
     assert show(api, server_id)["name"] == "before"
 
 
-def test_state_is_in_the_sqlite_file_named_by_the_ini(tmp_path):
-    api = testapp(stackapi.loadapp(str(demo_ini(tmp_path))))
+def test_state_is_in_the_database_named_by_the_ini(tmp_path, demo_db):
+    api = testapp(stackapi.loadapp(str(demo_db.ini(tmp_path))))
     server_id = create(api, name="kept")
-    with sqlite3.connect(tmp_path / "demo.sqlite3") as db:
-        assert db.execute("SELECT name FROM servers WHERE id = ?", (server_id,)).fetchone() == (
-            "kept",
-        )
-    again = testapp(stackapi.loadapp(str(demo_ini(tmp_path))))  # a new app, same file
+    query = "SELECT name FROM servers WHERE id = :id"
+    assert demo_db.select(query, {"id": server_id}) == [("kept",)]
+    again = testapp(stackapi.loadapp(str(demo_db.ini(tmp_path))))  # a new app, same database
     assert show(again, server_id)["name"] == "kept"

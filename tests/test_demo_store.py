@@ -1,4 +1,7 @@
-"""The demo's Store: created and upgraded on start, all-or-nothing, safe for threads and forks."""
+"""The demo's Store: created and upgraded on start, all-or-nothing, safe for threads and forks.
+
+The tests that take ``demo_db`` run on a SQLite file and on PostgreSQL.
+"""
 
 import os
 import sqlite3
@@ -97,8 +100,8 @@ def test_created_with_its_directory_on_first_use(tmp_path):
         ]
 
 
-def test_a_transaction_is_all_or_nothing(tmp_path):
-    store = Store(sqlite_url(tmp_path / "demo.sqlite3"))
+def test_a_transaction_is_all_or_nothing(demo_db):
+    store = Store(demo_db.url)
     with pytest.raises(RuntimeError), store.transaction(write=True) as db:
         insert(db, "a")
         raise RuntimeError("after the write")
@@ -132,13 +135,11 @@ def test_a_missing_driver_is_named(tmp_path):
         Store("mysql://u:secret@h/db")  # no MySQL driver installed; the password stays hidden
 
 
-def test_a_database_from_a_newer_release_is_refused(tmp_path):
-    path = tmp_path / "demo.sqlite3"
-    Store(sqlite_url(path))
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE alembic_version SET version_num = '9999'")
+def test_a_database_from_a_newer_release_is_refused(demo_db):
+    with Store(demo_db.url).transaction(write=True) as db:
+        db.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(ConfigError, match="schema revision 9999, unknown to this release"):
-        Store(sqlite_url(path))
+        Store(demo_db.url)
 
 
 def test_the_previous_releases_file_upgrades_in_place(tmp_path):
@@ -191,9 +192,9 @@ def test_the_previous_releases_db_path_key_still_works(tmp_path, caplog):
         stackapi.loadapp(str(ini))
 
 
-def test_real_threads_write_concurrently(tmp_path):
+def test_real_threads_write_concurrently(tmp_path, demo_db):
     """As under gunicorn's threaded workers: no lost write, no 'database is locked'."""
-    app = stackapi.loadapp(str(demo_ini(tmp_path)))
+    app = stackapi.loadapp(str(demo_db.ini(tmp_path)))
 
     def create(n):
         statuses = []
@@ -212,8 +213,8 @@ def test_real_threads_write_concurrently(tmp_path):
     assert len(names) == THREADS * REQUESTS_PER_THREAD
 
 
-def test_a_forked_process_uses_its_own_connection(tmp_path):
-    store = Store(sqlite_url(tmp_path / "demo.sqlite3"))
+def test_a_forked_process_uses_its_own_connection(demo_db):
+    store = Store(demo_db.url)
     with store.transaction(write=True) as db:  # the parent's engine and connection are open
         insert(db, "parent")
     parent_engine = store.engine
@@ -231,13 +232,12 @@ def test_a_forked_process_uses_its_own_connection(tmp_path):
     assert count(store) == 2  # the parent's pooled connection still works
 
 
-def test_a_new_store_of_the_same_url_disposes_the_previous_pool(tmp_path):
+def test_a_new_store_of_the_same_url_disposes_the_previous_pool(demo_db):
     """What a SIGHUP reload does: the old app's idle connections close, the old app still works."""
-    url = sqlite_url(tmp_path / "demo.sqlite3")
-    old = Store(url)
+    old = Store(demo_db.url)
     assert count(old) == 0
     assert old.engine.pool.checkedin() == 1  # its one connection, idle in the pool
-    new = Store(url)
+    new = Store(demo_db.url)
     assert old.engine.pool.checkedin() == 0
     with old.transaction(write=True) as db:  # a request still routed to the old app
         insert(db, "late")

@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 
 import sqlalchemy
@@ -32,6 +33,8 @@ ENVIRON_KEY = "stackapi.demo.db"
 RETRY_AFTER = 5  # seconds: what a 503 asks the client to wait before trying again
 POOL_TIMEOUT = 10.0  # seconds a request waits for a free connection of its process
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL (libpq's connect_timeout)
+QUERY_TIMEOUT = 10.0  # seconds any one wait for PostgreSQL's answer may take
+PING_IDLE = 1.0  # seconds a pooled PostgreSQL connection may idle and be used unchecked
 # Milliseconds an established PostgreSQL connection may leave data unacknowledged
 # (the host vanished) before it fails; with keepalives, an idle one is probed too.
 TCP_USER_TIMEOUT_MS = 10_000
@@ -43,7 +46,7 @@ PSYCOPG_DEFAULTS = {
     "keepalives_interval": 5,
     "keepalives_count": 2,
 }
-POSTGRESQL_POOL = {"pool_size": 5, "max_overflow": 10}  # per process
+POSTGRESQL_POOL = {"pool_size": 10, "max_overflow": 10}  # per process
 SQLITE_BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's write lock
 # SQLite errors that say "not now" rather than "this SQL is wrong".
 _SQLITE_UNAVAILABLE = (
@@ -58,6 +61,7 @@ _READS = frozenset({"GET", "HEAD"})
 _WRITE = "stackapi_write"  # execution option: the transaction writes (SQLite: BEGIN IMMEDIATE)
 
 _live: dict[str, Store] = {}  # this process's newest Store of each URL
+_every: weakref.WeakSet[Store] = weakref.WeakSet()  # and all of them, while they live
 _live_lock = threading.Lock()
 
 
@@ -89,8 +93,9 @@ class Store:
     close at once, and the ones still checked out by requests in flight
     are dropped by their pool when it is garbage-collected.  The old Store
     stays usable (a late request opens a fresh pool), so nothing in flight
-    fails.  A URL changed by the reload leaves the old engine to garbage
-    collection.
+    fails.  When the old app is dropped (the last request on it done, or
+    the URL changed by the reload), its Store's finalizer disposes the
+    engine again.
 
     **SQLite.**  One connection per process (a pool of one): a request
     waits, green or real thread alike, for the transaction before it.  Under
@@ -104,27 +109,31 @@ class Store:
     survives ``kill -9`` (WAL, ``synchronous=NORMAL``); a power loss may drop
     the last ones.
 
-    **PostgreSQL.**  A pool of 5 (+10 overflow) connections per process,
-    checked with a ping when taken (a restarted database costs no failed
-    request).  READ COMMITTED; a request that changes a server locks its row
+    **PostgreSQL.**  A pool of 10 (+10 overflow) connections per process,
+    checked with a ping when taken after a second of idleness (see
+    :func:`_ping`).  READ COMMITTED; a request that changes a server locks its row
     first (``SELECT ... FOR UPDATE``, in the controller), so two changes of
     one server run one after the other and the second sees the first's
     result: a rename after a delete is a 404, an action in the wrong state a
     409, as in nova.  Serialization failures and deadlocks, should they occur,
-    are 409 too, never 500.  Under eventlet, psycopg is told to wait in
-    (green) ``select()``: its default C wait blocks the whole process.
+    are 409 too, never 500.  No wait is unbounded: ``CONNECT_TIMEOUT`` to
+    connect, ``QUERY_TIMEOUT`` for any answer (see :func:`_bounded_psycopg`,
+    which also makes psycopg's waits green under eventlet), TCP keepalives
+    and ``tcp_user_timeout`` for a host that vanished.
     """
 
     def __init__(self, connection: str) -> None:
         self.url = parse_connection(connection)
         self.name = self.url.render_as_string(hide_password=True)
-        self._lock = threading.Lock()
-        self._engine: Engine | None = None
-        self._pid = 0
         self._upgrade()
+        self._engines = _ProcessEngine(self.url)
+        # Closes this process's connections when the Store goes (an app dropped by a
+        # reload, the interpreter's exit), not only when a newer Store replaces it.
+        weakref.finalize(self, self._engines.dispose)
         key = self.url.render_as_string(hide_password=False)
         with _live_lock:
             previous, _live[key] = _live.get(key), self
+            _every.add(self)
         if previous is not None:
             previous.dispose()
 
@@ -151,20 +160,11 @@ class Store:
     @property
     def engine(self) -> Engine:
         """This process's engine, created on first use (after any fork)."""
-        if self._pid != os.getpid():
-            with self._lock:
-                if self._pid != os.getpid():
-                    if self._engine is not None:
-                        self._engine.dispose(close=False)  # the parent's connections are its own
-                    self._engine, self._pid = create_engine(self.url), os.getpid()
-        assert self._engine is not None
-        return self._engine
+        return self._engines.get()
 
     def dispose(self) -> None:
         """Close this process's idle connections (a later use opens new ones)."""
-        with self._lock:
-            if self._engine is not None and self._pid == os.getpid():
-                self._engine.dispose()
+        self._engines.dispose()
 
     @contextlib.contextmanager
     def transaction(
@@ -174,6 +174,10 @@ class Store:
         with (engine or self.engine).connect() as db:
             if write:
                 db.execution_options(**{_WRITE: True})
+            elif db.dialect.name == "postgresql":
+                # READ COMMITTED gives each statement its own snapshot anyway: a read
+                # in autocommit sees the same and saves the BEGIN and COMMIT round trips.
+                db.execution_options(isolation_level="AUTOCOMMIT")
             with db.begin():
                 yield db
 
@@ -228,6 +232,31 @@ class Store:
         return True, f"{self.name}: SELECT 1 in {(time.monotonic() - started) * 1000:.1f} ms"
 
 
+class _ProcessEngine:
+    """The engine of one URL in this process: created on first use, never inherited."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self.engine: Engine | None = None
+        self.pid = 0
+        self.lock = threading.Lock()
+
+    def get(self) -> Engine:
+        if self.pid != os.getpid():
+            with self.lock:
+                if self.pid != os.getpid():
+                    if self.engine is not None:
+                        self.engine.dispose(close=False)  # the parent's connections are its own
+                    self.engine, self.pid = create_engine(self.url), os.getpid()
+        assert self.engine is not None
+        return self.engine
+
+    def dispose(self) -> None:
+        with self.lock:
+            if self.engine is not None and self.pid == os.getpid():
+                self.engine.dispose()
+
+
 class _Refused(Exception):
     """Carries a 4xx/5xx response out of the transaction, which it rolls back."""
 
@@ -248,9 +277,9 @@ def live_stores() -> list[Store]:
 
 
 def dispose_all() -> None:
-    """Close every pooled connection of this process and forget the Stores (tests, exit)."""
+    """Close the pooled connections of every Store of this process; forget them (tests)."""
     with _live_lock:
-        stores = list(_live.values())
+        stores = list(_every)
         _live.clear()
     for store in stores:
         store.dispose()
@@ -286,13 +315,21 @@ def create_engine(url: URL, pooled: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    psycopg = url.get_driver_name() == "psycopg"
     connect_args = {}
-    if url.get_driver_name() == "psycopg":
-        _cooperative_psycopg()
+    if psycopg:
+        _bounded_psycopg()
         connect_args = {k: v for k, v in PSYCOPG_DEFAULTS.items() if k not in url.query}
     if pooled:
-        pool = {**POSTGRESQL_POOL, "pool_timeout": POOL_TIMEOUT, "pool_pre_ping": True}
-    return sqlalchemy.create_engine(url, connect_args=connect_args, **pool)
+        # psycopg: the bounded ping below; SQLAlchemy's own would hang on a frozen server.
+        pool = {**POSTGRESQL_POOL, "pool_timeout": POOL_TIMEOUT, "pool_pre_ping": not psycopg}
+    engine = sqlalchemy.create_engine(url, connect_args=connect_args, **pool)
+    event.listen(engine, "handle_error", _timeout_is_disconnect)
+    if psycopg and pooled:
+        event.listen(engine, "connect", _fresh)
+        event.listen(engine, "checkin", _checked_in)
+        event.listen(engine, "checkout", _ping)
+    return engine
 
 
 def _sqlite_connect(dbapi_connection, connection_record) -> None:
@@ -308,17 +345,69 @@ def _sqlite_begin(db: Connection) -> None:
     db.exec_driver_sql("BEGIN IMMEDIATE" if db.get_execution_options().get(_WRITE) else "BEGIN")
 
 
-def _cooperative_psycopg() -> None:
-    """Under eventlet, have psycopg wait in select(), which eventlet made green.
+def _bounded_psycopg() -> None:
+    """Every psycopg wait on the server ends within QUERY_TIMEOUT; under eventlet, green.
 
-    psycopg's default wait is C code calling poll(): it would block every green
-    thread of the process during each query.  psycopg detects gevent, not eventlet.
+    psycopg waits for PostgreSQL with no time limit: a server that accepts
+    connections but never answers (frozen, stalled storage) would hold each
+    request for ever.  Past QUERY_TIMEOUT psycopg raises an OperationalError
+    (a 503), and :func:`_timeout_is_disconnect` has the connection thrown away.
+    Its default wait is C code calling poll(), which under eventlet would block
+    every green thread of the process during each query (psycopg recognizes
+    gevent, not eventlet): there, it waits in select(), which eventlet made green.
+    This sets ``psycopg.waiting.wait`` for the whole process.
     """
-    patcher = sys.modules.get("eventlet.patcher")
-    if patcher is not None and patcher.is_monkey_patched("select"):
-        import psycopg.waiting
+    import psycopg.waiting
 
-        psycopg.waiting.wait = psycopg.waiting.wait_select
+    if getattr(psycopg.waiting.wait, "bounded_by_stackapi", False):
+        return
+    patcher = sys.modules.get("eventlet.patcher")
+    green = patcher is not None and patcher.is_monkey_patched("select")
+    base = psycopg.waiting.wait_select if green else psycopg.waiting.wait
+
+    def wait(gen, fileno, interval=0.1, timeout=None):
+        limit = QUERY_TIMEOUT if timeout is None else min(timeout, QUERY_TIMEOUT)
+        return base(gen, fileno, interval=interval, timeout=limit)
+
+    wait.bounded_by_stackapi = True  # type: ignore[attr-defined]
+    psycopg.waiting.wait = wait
+
+
+def _fresh(dbapi_connection, connection_record) -> None:
+    connection_record.info["stackapi_idle_since"] = time.monotonic()
+
+
+def _checked_in(dbapi_connection, connection_record) -> None:
+    connection_record.info["stackapi_idle_since"] = time.monotonic()
+
+
+def _ping(dbapi_connection, connection_record, connection_proxy) -> None:
+    """A pooled psycopg connection idle for PING_IDLE must answer ``SELECT 1`` to be used.
+
+    Else it is closed, and with it every connection pooled before (the server
+    restarted, or stopped answering), and the pool opens a new one.  The wait
+    is bounded by QUERY_TIMEOUT.  A connection used less than PING_IDLE ago is
+    not pinged (under load, none is: a round trip saved per request); if the
+    database went away since, that request is a 503 and the pool is renewed.
+    """
+    import psycopg
+
+    idle_since = connection_record.info.get("stackapi_idle_since", 0.0)
+    if time.monotonic() - idle_since < PING_IDLE:
+        return
+    try:
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = False
+    except psycopg.Error as exc:
+        dbapi_connection.close()  # possibly mid-query: nothing else is safe to do with it
+        raise sa_exc.InvalidatePoolError(f"ping failed: {exc}") from exc
+
+
+def _timeout_is_disconnect(context: sqlalchemy.engine.ExceptionContext) -> None:
+    """A connection whose query outlived QUERY_TIMEOUT is in an unknown state: drop it."""
+    if "wait timeout expired" in str(context.original_exception):
+        context.is_disconnect = True
 
 
 def classify(exc: BaseException) -> int | None:
