@@ -8,6 +8,7 @@ Only ``stackapi.demo`` imports SQLAlchemy; ``import stackapi`` does not.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -117,7 +118,7 @@ class Store:
     result: a rename after a delete is a 404, an action in the wrong state a
     409, as in nova.  Serialization failures and deadlocks, should they occur,
     are 409 too, never 500.  No wait is unbounded: ``CONNECT_TIMEOUT`` to
-    connect, ``QUERY_TIMEOUT`` for any answer (see :func:`_bounded_psycopg`,
+    connect, ``QUERY_TIMEOUT`` for any answer (see :func:`bounded_connection_class`,
     which also makes psycopg's waits green under eventlet), TCP keepalives
     and ``tcp_user_timeout`` for a host that vanished.
     """
@@ -318,13 +319,14 @@ def create_engine(url: URL, pooled: bool = True) -> Engine:
     psycopg = url.get_driver_name() == "psycopg"
     connect_args = {}
     if psycopg:
-        _bounded_psycopg()
         connect_args = {k: v for k, v in PSYCOPG_DEFAULTS.items() if k not in url.query}
     if pooled:
         # psycopg: the bounded ping below; SQLAlchemy's own would hang on a frozen server.
         pool = {**POSTGRESQL_POOL, "pool_timeout": POOL_TIMEOUT, "pool_pre_ping": not psycopg}
     engine = sqlalchemy.create_engine(url, connect_args=connect_args, **pool)
     event.listen(engine, "handle_error", _timeout_is_disconnect)
+    if psycopg:
+        event.listen(engine, "do_connect", _connect_bounded)
     if psycopg and pooled:
         event.listen(engine, "connect", _fresh)
         event.listen(engine, "checkin", _checked_in)
@@ -345,8 +347,15 @@ def _sqlite_begin(db: Connection) -> None:
     db.exec_driver_sql("BEGIN IMMEDIATE" if db.get_execution_options().get(_WRITE) else "BEGIN")
 
 
-def _bounded_psycopg() -> None:
-    """Every psycopg wait on the server ends within QUERY_TIMEOUT; under eventlet, green.
+def _connect_bounded(dialect, connection_record, cargs, cparams):
+    """SQLAlchemy's connect, with a :func:`bounded_connection_class` connection."""
+    return bounded_connection_class().connect(*cargs, **cparams)
+
+
+@functools.cache
+def bounded_connection_class() -> type:
+    """A psycopg connection whose every wait on the server ends within QUERY_TIMEOUT,
+    and is green under eventlet; this engine's connections only (no psycopg global).
 
     psycopg waits for PostgreSQL with no time limit: a server that accepts
     connections but never answers (frozen, stalled storage) would hold each
@@ -354,23 +363,21 @@ def _bounded_psycopg() -> None:
     (a 503), and :func:`_timeout_is_disconnect` has the connection thrown away.
     Its default wait is C code calling poll(), which under eventlet would block
     every green thread of the process during each query (psycopg recognizes
-    gevent, not eventlet): there, it waits in select(), which eventlet made green.
-    This sets ``psycopg.waiting.wait`` for the whole process.
+    gevent, not eventlet): there, this waits in select(), which eventlet made green.
     """
+    import psycopg
     import psycopg.waiting
 
-    if getattr(psycopg.waiting.wait, "bounded_by_stackapi", False):
-        return
-    patcher = sys.modules.get("eventlet.patcher")
+    patcher = sys.modules.get("eventlet.patcher")  # made once per process, after the patch
     green = patcher is not None and patcher.is_monkey_patched("select")
-    base = psycopg.waiting.wait_select if green else psycopg.waiting.wait
+    waiter = psycopg.waiting.wait_select if green else psycopg.waiting.wait
 
-    def wait(gen, fileno, interval=0.1, timeout=None):
-        limit = QUERY_TIMEOUT if timeout is None else min(timeout, QUERY_TIMEOUT)
-        return base(gen, fileno, interval=interval, timeout=limit)
+    class BoundedConnection(psycopg.Connection):
+        def wait(self, gen, interval=0.1, timeout=None):
+            limit = QUERY_TIMEOUT if timeout is None else min(timeout, QUERY_TIMEOUT)
+            return waiter(gen, self.pgconn.socket, interval=interval, timeout=limit)
 
-    wait.bounded_by_stackapi = True  # type: ignore[attr-defined]
-    psycopg.waiting.wait = wait
+    return BoundedConnection
 
 
 def _fresh(dbapi_connection, connection_record) -> None:
