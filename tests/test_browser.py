@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import skip_unavailable
 from demo_config import demo_ini
 
 CHROMIUM_TIMEOUT = 90  # seconds for the whole headless run
@@ -69,7 +70,7 @@ async function probe(api, name, path, init) {
 def chromium() -> str:
     found = shutil.which("chromium")
     if found is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+        skip_unavailable("Debian's chromium is not installed (.ci/run installs it)")
     return found
 
 
