@@ -42,14 +42,34 @@ class Generation:
     SIGHUP makes a new one; a request keeps the generation it started with.
     """
 
-    def __init__(self, app: Callable, settings: ServerSettings, environ: dict) -> None:
+    def __init__(self, app: Callable, settings: ServerSettings, listener: socket.socket) -> None:
         # URLs checked, responses written only as valid HTTP (stackapi/guard.py).
         self.app = guarded(app)
         self.settings = settings
         self.slots = eventlet.semaphore.Semaphore(settings.pool_size)
-        self.environ = environ
+        self.environ = base_environ(listener, settings)
         # Read again at each reload: SIGHUP is how a renewed certificate is taken up.
         self.tls = tls_context(settings) if settings.cert_file else None
+
+
+def base_environ(listener: socket.socket, settings: ServerSettings) -> dict:
+    """The environ keys every request of a generation shares (PEP 3333)."""
+    name = listener.getsockname()
+    host, port = (name[0], str(name[1])) if isinstance(name, tuple) else ("localhost", "")
+    return {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": host,
+        "SERVER_PORT": port,
+        "SERVER_SOFTWARE": f"stackapi/{__version__}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https" if settings.cert_file else "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": settings.workers > 1,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+    }
 
 
 class Connections:
@@ -59,7 +79,7 @@ class Connections:
 
         connections = Connections(listener, generation)
         connections.start()          # accepts in its own green thread
-        connections.generation = new_generation   # a reload
+        connections.replace(new_generation)       # a reload
         connections.drain()          # SIGTERM: stop accepting, close the idle
     """
 
@@ -77,26 +97,6 @@ class Connections:
         self.in_flight = 0
         self.acceptor: eventlet.greenthread.GreenThread | None = None
         self._full_logged = 0.0
-
-    @staticmethod
-    def base_environ(listener: socket.socket, settings: ServerSettings) -> dict:
-        """The environ keys every request of a generation shares (PEP 3333)."""
-        name = listener.getsockname()
-        host, port = (name[0], str(name[1])) if isinstance(name, tuple) else ("localhost", "")
-        return {
-            "GATEWAY_INTERFACE": "CGI/1.1",
-            "SCRIPT_NAME": "",
-            "SERVER_NAME": host,
-            "SERVER_PORT": port,
-            "SERVER_SOFTWARE": f"stackapi/{__version__}",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "https" if settings.cert_file else "http",
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": settings.workers > 1,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-        }
 
     def replace(self, generation: Generation) -> None:
         """A reload: the next requests get ``generation``; a new cap applies to new accepts."""
