@@ -18,9 +18,12 @@ expose chunk sizes).  Deadlines are totals (``client_header_timeout``,
 
 from __future__ import annotations
 
+import array
 import errno
+import fcntl
 import logging
 import socket
+import termios
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -561,6 +564,16 @@ class Connection:
                     exc.code,
                     exception_message(exc),
                 )
+
+    def has_pending_bytes(self) -> bool:
+        """Whether the client sent bytes this connection has not read (FIONREAD: no read,
+        no wait)."""
+        count = array.array("i", [0])
+        try:
+            fcntl.ioctl(self.raw.fileno(), termios.FIONREAD, count, True)
+        except OSError:
+            return False
+        return count[0] > 0
 
     def evict(self) -> None:
         """Close this (idle) connection from another green thread: its read returns EOF."""

@@ -10,6 +10,7 @@ room; only when none is idle is a new one refused, with a 503 fault.
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import socket
 import sys
@@ -32,6 +33,7 @@ LOG = logging.getLogger("stackapi.server")
 #: Seconds a client that connected just before a drain has to send its request.
 FIRST_REQUEST_GRACE = 2.0
 _FULL_LOG_EVERY = 10.0  # seconds between two "connections are full" warnings
+_EVICTION_CANDIDATES = 64  # idle connections looked at per eviction, oldest first
 _RETRY_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR, errno.EAGAIN})
 _NO_FD_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
@@ -91,8 +93,8 @@ class Connections:
         self.listener = eventlet.greenio.GreenSocket(listener.dup())
         self.open: set[Connection] = set()
         # Idle connections, oldest first: kept-alive ones, and new ones yet to send a byte.
-        self.waiting: dict[Connection, float] = {}
-        self.silent: dict[Connection, float] = {}
+        self.waiting: dict[Connection, None] = {}
+        self.silent: dict[Connection, None] = {}
         self.draining = False
         self.in_flight = 0
         self.acceptor: eventlet.greenthread.GreenThread | None = None
@@ -159,7 +161,7 @@ class Connections:
     # -- what connections report ------------------------------------------------------
 
     def idle(self, connection: Connection) -> None:
-        (self.silent if connection.fresh else self.waiting)[connection] = time.monotonic()
+        (self.silent if connection.fresh else self.waiting)[connection] = None
         if self.draining:  # it connected just before the drain: a grace period
             eventlet.spawn_after(FIRST_REQUEST_GRACE, self._evict_if_idle, connection)
 
@@ -173,20 +175,18 @@ class Connections:
 
     def evict_oldest(self) -> bool:
         """Close the connection idle the longest: a kept-alive one first, else a new one
-        silent for FIRST_REQUEST_GRACE (a younger one's request may be on its way).
-        False if none is idle."""
-        if self.waiting:
-            connection = next(iter(self.waiting))
-        elif (
-            self.silent
-            and next(iter(self.silent.values())) < time.monotonic() - FIRST_REQUEST_GRACE
-        ):
-            connection = next(iter(self.silent))
-        else:
-            return False
-        self.busy(connection)
-        connection.evict()
-        return True
+        that sent nothing; False if none is idle.
+
+        One whose request has arrived but not been read yet (its green thread has
+        not run since) is not idle: the kernel holds bytes for it, so it is passed over.
+        """
+        for idle in (self.waiting, self.silent):
+            for connection in list(itertools.islice(idle, _EVICTION_CANDIDATES)):
+                if not connection.has_pending_bytes():
+                    self.busy(connection)
+                    connection.evict()
+                    return True
+        return False
 
     def _evict_if_idle(self, connection: Connection) -> None:
         if connection in self.waiting or connection in self.silent:
