@@ -7,13 +7,16 @@ resolved); routes come from the app ``paste.deploy.loadapp`` built (each
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from stackapi.loader import Node, inspect_config, loadapp
+from stackapi.app_map import Route, next_app, routes_of, unwrap
+from stackapi.loader import Node, inspect_config, loadapp, shadowed_keys
 from stackapi.server.settings import ServerSettings
-from stackapi.urlmap import URLMap
+from stackapi.urlmap import URLMap, base_prefix
 
-_FORMAT_SUFFIX = ".{format}"  # what routes.Mapper.resource adds to every route
+# scheme://user:PASSWORD@host in an option (a database URL): the tree is for terminals and logs.
+_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^@/\s]+@")
 
 
 def render_tree(path: str, name: str, settings: ServerSettings) -> str:
@@ -26,10 +29,24 @@ def render_tree(path: str, name: str, settings: ServerSettings) -> str:
     return "\n".join(lines)
 
 
+def _hide_password(text: str) -> str:
+    return _PASSWORD.sub(r"\1***@", text)
+
+
+def shadow_warnings(path: str) -> list[str]:
+    """One line per section key that ``[DEFAULT]`` hides (PasteDeploy's silent rule)."""
+    return [
+        f"{path}: [{section}] {key}: ignored, because [DEFAULT] sets {key} too (PasteDeploy "
+        f"then passes [DEFAULT]'s); to override it here write: set {key} = {value}"
+        for section, key, value in shadowed_keys(path)
+    ]
+
+
 def _node(node: Node, built: Any, prefix: str, depth: int, lines: list[str]) -> None:
+    built = unwrap(built)
     # A composite's options are its children, printed below it.
     shown = {} if node.kind == "composite" else node.options
-    options = "".join(f" {key}={value!r}" for key, value in shown.items())
+    options = "".join(f" {key}={_hide_password(repr(value))}" for key, value in shown.items())
     target = f" {node.target}" if node.target else ""
     lines.append(f"{'  ' * depth}[{node.section}]{target}{options}")
     if node.kind == "composite":
@@ -37,13 +54,13 @@ def _node(node: Node, built: Any, prefix: str, depth: int, lines: list[str]) -> 
         for label, child in node.children:
             child_built, child_prefix = entries.get(label, (None, label.rstrip("/")))
             lines.append(f"{'  ' * (depth + 1)}{label} ->")
-            _node(child, child_built, child_prefix, depth + 2, lines)
+            _node(child, child_built, prefix + child_prefix, depth + 2, lines)
     elif node.kind == "pipeline":
         for _, child in node.children:
             _node(child, built, prefix, depth + 1, lines)
-            built = getattr(built, "application", None)  # the next app of a stackapi filter
-    elif node.kind == "app":
-        lines.extend(f"{'  ' * (depth + 1)}{line}" for line in _routes(built, prefix))
+            built = next_app(built)
+    elif node.kind == "app" and hasattr(built, "mapper"):
+        lines.extend(f"{'  ' * (depth + 1)}{line}" for line in _route_lines(built, prefix))
 
 
 def _urlmap_entries(built: Any) -> dict[str, tuple[Any, str]]:
@@ -51,59 +68,31 @@ def _urlmap_entries(built: Any) -> dict[str, tuple[Any, str]]:
     if not isinstance(built, URLMap):
         return {}
     return {
-        f"{host or ''}{prefix or '/'}": (app, "" if host else prefix)
+        f"{host or ''}{prefix or '/'}": (app, base_prefix(prefix))
         for host, prefix, app in built.entries
     }
 
 
-def _routes(router: Any, prefix: str) -> list[str]:
+def _route_lines(router: Any, prefix: str) -> list[str]:
     """``METHOD path -> Controller.method`` for each route that reaches a method."""
-    mapper = getattr(router, "mapper", None)
-    if mapper is None:
-        return []
-    rows: list[tuple[str, str, str]] = []
-    for route in mapper.matchlist:
-        target = _reaches(route.defaults.get("controller"), route.defaults.get("action"))
-        if target is None:
-            continue  # the Router answers 404/405 for it: not a route a client can use
-        methods = ",".join((route.conditions or {}).get("method") or ["ANY"])
-        rows.append((methods, prefix + _path(route.routelist), target))
-    rows = _fold_format_twins(rows)
-    width = max((len(m) for m, _, _ in rows), default=0)
-    pathwidth = max((len(p) for _, p, _ in rows), default=0)
-    return [f"{m:<{width}}  {p:<{pathwidth}}  -> {t}" for m, p, t in rows]
+    rows: dict[tuple[str, str], list[Route]] = {}
+    for route in routes_of(router, prefix):
+        path = route.path + ("[.{format}]" if route.formats else "")
+        rows.setdefault((route.method, path), []).append(route)
+    width = max((len(m) for m, _ in rows), default=0)
+    pathwidth = max((len(p) for _, p in rows), default=0)
+    return [
+        f"{m:<{width}}  {p:<{pathwidth}}  -> {_target(group)}" for (m, p), group in rows.items()
+    ]
 
 
-def _path(routelist: list) -> str:
-    return "".join(p if isinstance(p, str) else "{" + p["name"] + "}" for p in routelist) or "/"
-
-
-def _fold_format_twins(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """``/widgets.{format}`` next to ``/widgets`` (same methods, same target) -> one row."""
-    plain = set(rows)
-    folded = []
-    for methods, path, target in rows:
-        base = path.removesuffix(_FORMAT_SUFFIX)
-        if base != path and (methods, base, target) in plain:
-            continue
-        twin = (methods, path + _FORMAT_SUFFIX, target) in plain
-        folded.append((methods, f"{path}[{_FORMAT_SUFFIX}]" if twin else path, target))
-    return folded
-
-
-def _reaches(app: Any, action: str | None) -> str | None:
-    """What a route's ``controller`` and ``action`` reach (the Controller contract), or None.
-
-    Asked of the Resource itself (``method_for``, ``handles``), as the Router asks it.
-    """
-    if not hasattr(app, "method_for"):  # not a Resource: a plain WSGI app
-        return type(app).__name__ if callable(app) else None
-    cls = type(app.controller).__name__
-    if app.method_for(action) is not None:
-        return f"{cls}.{action}"
-    if not app.handles(action):
-        return None
-    actions = dict(getattr(app.controller, "wsgi_actions", {}))
-    actions.update((name, m.__qualname__) for name, m in app.extension_actions.items())
-    named = ", ".join(f"{name!r}: {method}" for name, method in sorted(actions.items()))
-    return f"{cls} @action {{{named}}}"
+def _target(group: list[Route]) -> str:
+    """``ServersController.index``; an action route: ``ServersController @action {...}``."""
+    owner = group[0].controller
+    if group[0].action is None:
+        return group[0].target
+    named = ", ".join(
+        f"{r.action!r}: {r.function if r.controller == owner else f'{r.controller}.{r.function}'}"
+        for r in sorted(group, key=lambda r: r.action or "")
+    )
+    return f"{owner} @action {{{named}}}"

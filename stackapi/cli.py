@@ -13,10 +13,9 @@ import argparse
 import logging
 import sys
 import traceback
-import warnings
 from collections.abc import Callable
 
-from stackapi import __version__
+from stackapi import __version__, reloader, reports
 from stackapi.errors import StackapiError
 from stackapi.loader import check_file, inspect_config, loadapp, read_server_section, setup_logging
 from stackapi.server.settings import SERVER_OPTIONS, ServerSettings
@@ -47,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="print the traceback of a failure, not one line"
     )
+    reports.add_arguments(parser)  # --app-dir, --routes [--json], --routes-for, --openapi
+    reloader.add_argument(parser)  # --reload
     for option in SERVER_OPTIONS:
         # default None = "not given", so that the ini's value stands.
         parser.add_argument(
@@ -62,14 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return run(args)
+        if args.reload:  # the monitor never returns; the server process goes on
+            reloader.start(args, reloader.argv_of(argv), lambda: read_settings(args).workers)
+        code = run(args)
     except StackapiError as exc:
+        if args.reload:
+            reloader.watch_failure(exc)  # so that fixing the broken file reloads
         if args.debug:
             traceback.print_exception(exc)
         print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+        code = 1
     except KeyboardInterrupt:
-        return 130
+        code = 130
+    if args.reload:
+        reloader.leave(code)  # the server process under the monitor ends here
+    return code
 
 
 def print_tree(text: str) -> int:
@@ -90,15 +98,22 @@ def read_settings(args: argparse.Namespace) -> ServerSettings:
 
 def run(args: argparse.Namespace) -> int:
     check_file(args.config)
+    reports.use_app_dirs(args.app_dir)
     settings = read_settings(args)
     setup_logging(args.config)
+    report = reports.render(args, check=args.check)
+    if report is not None:
+        return print_tree(report)
     if args.check:
-        from stackapi.check import render_tree
+        from stackapi.check import render_tree, shadow_warnings
 
+        for warning in shadow_warnings(args.config):
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
         return print_tree(render_tree(args.config, args.name, settings))
-    # eventlet enters the process here, and only here.  Its import-time notice
-    # (bugfix-only mode) is for developers choosing a library, not for operators.
-    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    # eventlet enters the process here, and only here.
+    from stackapi.server import quiet_import_notices
+
+    quiet_import_notices()
     from stackapi.server import listener, process
 
     def load_app() -> Callable:

@@ -1,4 +1,4 @@
-"""Controller, the @action and @response decorators, and ResponseObject.
+"""Controller, the @action, @response and @expected_errors decorators, and ResponseObject.
 
 A Controller is a plain class: :class:`stackapi.Resource` calls its methods.
 ``__init_subclass__`` (not a metaclass, so mixins stay easy) collects the
@@ -7,10 +7,15 @@ A Controller is a plain class: :class:`stackapi.Resource` calls its methods.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import webob.exc
+
 F = TypeVar("F", bound=Callable[..., Any])
+#: Where the microversion of a request is kept (stackapi.microversion.ENVIRON_KEY).
+_API_VERSION_KEY = "stackapi.api_version"
 
 
 def action(name: str) -> Callable[[F], F]:
@@ -42,6 +47,67 @@ def response(code: int) -> Callable[[F], F]:
         return func
 
     return decorate
+
+
+class UnexpectedError(Exception):
+    """A ``webob.exc`` error a method raised but did not declare in ``@expected_errors``.
+
+    Not an HTTP exception on purpose: it goes up to the ``faultwrap`` filter,
+    which logs it (traceback, request id) and answers the generic 500.
+    """
+
+
+def expected_errors(
+    *codes: int | tuple[int, ...], min_version: str | None = None, max_version: str | None = None
+) -> Callable[[F], F]:
+    """Declare the error statuses a method may answer, as nova's ``@expected_errors``.
+
+    ::
+
+        @expected_errors(404, 409)
+        def _pause(self, req, id, body):
+            ...   # HTTPNotFound / HTTPConflict pass with their message
+
+    A raised ``webob.exc`` error whose status is listed passes unchanged;
+    so do 400s of ``@validate`` and 403s of the policy (nova makes the same
+    two exceptions).  Any other (an undeclared ``HTTPConflict``, a
+    ``KeyError``) becomes the generic 500 ``apiFault``, its traceback and the
+    request id in the log (by ``faultwrap``).  With ``min_version`` /
+    ``max_version`` the check applies to requests of that range only.
+    """
+    allowed = frozenset(
+        c for code in codes for c in (code if isinstance(code, tuple) else (code,))
+    )
+    for code in allowed:
+        if not isinstance(code, int) or not 400 <= code < 600:
+            raise TypeError(f"@expected_errors takes error statuses (400-599), not {code!r}")
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def checked(self: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(self, req, *args, **kwargs)
+            except webob.exc.HTTPException as exc:
+                if exc.code < 400 or exc.code in allowed or getattr(exc, "always_expected", False):
+                    raise
+                if not _in_range(req, min_version, max_version):
+                    raise
+                raise UnexpectedError(
+                    f"{func.__qualname__} raised {exc.code} {type(exc).__name__}, "
+                    f"not in @expected_errors{tuple(sorted(allowed))}: {exc.detail or ''}"
+                ) from exc
+
+        checked.wsgi_expected_errors = allowed  # type: ignore[attr-defined]
+        return checked  # type: ignore[return-value]
+
+    return decorate
+
+
+def _in_range(req: Any, min_version: str | None, max_version: str | None) -> bool:
+    if min_version is None and max_version is None:
+        return True
+    version = req.environ.get(_API_VERSION_KEY)
+    return version is None or version.matches(min_version, max_version)
 
 
 class ResponseObject:

@@ -37,24 +37,56 @@ def fault_name(status: int) -> str:
     return FAULT_NAMES.get(status, "apiFault")
 
 
-def fault_body(status: int, message: str) -> bytes:
-    """The JSON document of a fault, as bytes."""
-    return json.dumps({fault_name(status): {"code": status, "message": message}}).encode()
+#: Statuses whose fault carries ``retryAfter`` when the response has ``Retry-After`` (nova).
+_RETRY_STATUSES = frozenset({413, 429})
+
+
+def fault_body(status: int, message: str, retry_after: str | None = None) -> bytes:
+    """The JSON document of a fault, as bytes.
+
+    A 413 or 429 with a ``retry_after`` (the ``Retry-After`` header's value)
+    carries it as ``retryAfter``, as nova's ``overLimit`` does.
+    """
+    detail: dict = {"code": status, "message": message}
+    if retry_after is not None and status in _RETRY_STATUSES:
+        detail["retryAfter"] = retry_after
+    return json.dumps({fault_name(status): detail}).encode()
 
 
 def fault_response(
     status: int, message: str, headers: Iterable[tuple[str, str]] | None = None
 ) -> webob.Response:
-    """A complete JSON fault response (also a WSGI app)."""
+    """A complete JSON fault response (also a WSGI app).
+
+    ``headers`` are added as given; a ``Retry-After`` among them also goes
+    into the body of a 413/429 as ``retryAfter``.
+    """
+    headers = [(name, str(value)) for name, value in headers or ()]
+    retry_after = next((v for k, v in headers if k.lower() == "retry-after"), None)
     resp = webob.Response(
         status=status,
-        body=fault_body(status, message),
+        body=fault_body(status, message, retry_after),
         content_type="application/json",
         charset=None,
     )
-    for name, value in headers or ():
+    for name, value in headers:
         resp.headers[name] = value
     return resp
+
+
+def over_limit(message: str, retry_after: int = 0, status: int = 429) -> webob.exc.HTTPException:
+    """A 429 (or 413) to raise when a caller must slow down, with ``Retry-After``.
+
+    ::
+
+        raise over_limit("Rate limit exceeded.", retry_after=30)
+        # 429 {"overLimit": {"code": 429, "message": "...", "retryAfter": "30"}}
+        # Retry-After: 30
+    """
+    if status not in _RETRY_STATUSES:
+        raise ValueError(f"over_limit is a 413 or a 429, not {status}")
+    cls = webob.exc.status_map[status]
+    return cls(explanation=message, headers={"Retry-After": str(int(retry_after))})
 
 
 def exception_message(exc: webob.exc.HTTPException) -> str:

@@ -1,10 +1,12 @@
-"""guard: what stackapi-server promises on the wire, whatever the app below it does.
+"""guard: what stackapi promises on the wire, whatever the app below it does.
 
-A plain WSGI wrapper (no eventlet, no webob objects on the hot path) that
-``stackapi-server`` and ``stackapi.wsgi_app`` put around the loaded app: URLs
-that are not UTF-8 text are refused before any app code runs, a response header
-that would split the response becomes a 500 fault, and HEAD/1xx/204/304 answers
-lose any body.
+A plain WSGI wrapper (no eventlet, no webob objects on the hot path) around
+everything an ini serves: ``egg:stackapi#urlmap`` wraps itself in it, so every
+entry point (stackapi-server, ``stackapi.wsgi_app``, ``gunicorn --paste``,
+pserve, ``stackapi.testing``) has it; :func:`guarded` adds it where the app is
+not a urlmap.  URLs that are not UTF-8 text are refused before any app code
+runs, a response header that would split the response becomes a 500 fault, and
+HEAD/1xx/204/304 answers lose any body.
 """
 
 from __future__ import annotations
@@ -12,12 +14,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 
+import webob
+
 from stackapi.faults import GENERIC_500, fault_response
 from stackapi.grammar import is_field_value, is_status, is_token, url_problem
 from stackapi.request_ids import HEADER as REQUEST_ID_HEADER
-from stackapi.request_ids import logging_request_id, new_request_id, printable
+from stackapi.request_ids import (
+    install_log_record_factory,
+    logging_request_id,
+    new_request_id,
+    printable,
+)
 
 LOG = logging.getLogger("stackapi.guard")
+
+#: Set by the outermost Guard to itself: a Guard deeper in the tree (a nested
+#: urlmap's, or the server's around a urlmap's) steps aside, and an app can reach
+#: the whole tree it is served in (``egg:stackapi#openapi`` describes it).
+ENVIRON_KEY = "stackapi.guard"
 
 _NO_BODY_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
@@ -36,11 +50,14 @@ def header_problem(status: str, headers: Iterable[tuple[str, str]]) -> str | Non
 
 
 class Guard:
-    """The server's own layer around the app: refuse bad URLs, write only valid responses.
+    """The layer in front of every app an ini serves: refuse bad URLs, write only valid
+    responses.
 
-    ``stackapi-server`` wraps the app it loads; nothing to configure::
+    ``egg:stackapi#urlmap`` puts itself inside one; for another app, :func:`guarded`
+    adds one (as ``stackapi-server``, ``stackapi.wsgi_app`` and ``stackapi.testing``
+    do).  Nothing to configure::
 
-        app = Guard(loadapp("etc/api-paste.ini"))
+        app = guarded(loadapp("etc/api-paste.ini"))
 
     ==========================================  =========================================
     request or response                         what the client gets
@@ -54,16 +71,27 @@ class Guard:
     HEAD, 1xx, 204 or 304 with a body           the body is dropped (and the framing
                                                 headers of 1xx/204)
     ==========================================  =========================================
+
+    Its own answers (those 400s and 500s) pass the ``answer_outside`` hook of
+    the filters the request would have gone through, so that the ``cors``
+    filter adds its headers: a browser UI can read them.  A Guard inside
+    another (nested urlmaps) only passes the request on.
     """
+
+    transparent_wrapper = True  # the app tree's walk (stackapi.app_map) looks through it
 
     def __init__(self, app: Callable) -> None:
         self.app = app
+        install_log_record_factory()  # its log lines carry %(request_id)s under any server
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if ENVIRON_KEY in environ:  # an outer Guard has checked this request
+            return self.app(environ, start_response)
+        environ[ENVIRON_KEY] = self
         problem = url_problem(environ)
         if problem is not None:
             return self.refuse(environ, start_response, problem)
-        exchange = _Exchange(environ, start_response)
+        exchange = _Exchange(self, environ, start_response)
         body = self.app(environ, exchange.start_response)
         return exchange.finish(body)
 
@@ -72,16 +100,50 @@ class Guard:
         request_id = new_request_id()
         _log(logging.INFO, request_id, "refused: %s", message, environ)
         fault = fault_response(400, message, [(REQUEST_ID_HEADER, request_id)])
-        return fault(environ, start_response)
+        return self.answer_outside(environ, fault)(environ, start_response)
+
+    def answer_outside(self, environ: dict, response: webob.Response) -> webob.Response:
+        """``response``, made here, as the filters on the request's path would send it."""
+        # Imported here: app_map imports urlmap, which imports this module.
+        from stackapi.app_map import filters_on_path
+
+        answer = response
+        try:
+            for layer in reversed(filters_on_path(self.app, environ)):  # innermost first
+                hook = getattr(layer, "answer_outside", None)
+                if hook is not None:
+                    answer = hook(environ, answer)
+        except Exception:  # the answer is a fault already: never make it worse
+            path = printable(environ.get("PATH_INFO", ""))
+            LOG.exception("the filters' answer_outside hooks failed for %s", path)
+            return response
+        return answer
+
+
+def guarded(app: Callable) -> Guard:
+    """``app`` in a Guard, unless it is one already (``egg:stackapi#urlmap`` wraps itself)."""
+    return app if isinstance(app, Guard) else Guard(app)
 
 
 class _Exchange:
     """One response on its way out: checks what the app starts, trims bodyless answers."""
 
-    __slots__ = ("environ", "server_start_response", "problem", "headers", "bodyless", "started")
+    __slots__ = (
+        "guard",
+        "environ",
+        "path",
+        "server_start_response",
+        "problem",
+        "headers",
+        "bodyless",
+        "started",
+    )
 
-    def __init__(self, environ: dict, server_start_response: Callable) -> None:
+    def __init__(self, guard: Guard, environ: dict, server_start_response: Callable) -> None:
+        self.guard = guard
         self.environ = environ
+        # As the request came: the layers below move PATH_INFO on (urlmap, proxies).
+        self.path = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
         self.server_start_response = server_start_response
         self.problem: str | None = None
         self.headers: list = []
@@ -124,7 +186,8 @@ class _Exchange:
         request_id = ids[0] if ids and is_field_value(ids[0]) else new_request_id()
         _log(logging.ERROR, request_id, "response refused: %s", self.problem, self.environ)
         fault = fault_response(500, GENERIC_500, [(REQUEST_ID_HEADER, request_id)])
-        return fault(self.environ, self.server_start_response)
+        arrived = dict(self.environ, SCRIPT_NAME=self.path[0], PATH_INFO=self.path[1])
+        return self.guard.answer_outside(arrived, fault)(self.environ, self.server_start_response)
 
 
 class _Primed:

@@ -1,6 +1,8 @@
 """json_body: strict JSON request bodies (UTF-8, no NaN, no duplicate keys, 64-bit numbers).
 
-Read from ``wsgi.input`` once; every refusal is a ``webob.exc`` 400 or 415.
+Read from ``wsgi.input`` once; every refusal is a ``webob.exc`` 400 or 415.  Strings
+a service could not store (lone surrogates such as ``"\\ud800"``) are refused here,
+naming the field; a ``Content-Encoding`` the service does not decode is a 415.
 """
 
 from __future__ import annotations
@@ -68,6 +70,17 @@ def check_content_type(req: webob.Request) -> None:
             )
 
 
+def check_content_encoding(req: webob.Request) -> None:
+    """415 for a body in a ``Content-Encoding`` (gzip, br ...): nothing here decodes one."""
+    encodings = [e.strip().lower() for e in req.headers.get("Content-Encoding", "").split(",")]
+    unknown = [e for e in encodings if e and e != "identity"]
+    if unknown:
+        raise webob.exc.HTTPUnsupportedMediaType(
+            explanation=f"Content encoding {unknown[0]!r} is not supported; "
+            "send the body unencoded."
+        )
+
+
 def parse_json_body(req: webob.Request, required: bool) -> Any:
     """The request's JSON object, or None if it has no body and ``required`` is false."""
     raw = read_body(req) if has_body(req) else b""
@@ -75,11 +88,45 @@ def parse_json_body(req: webob.Request, required: bool) -> Any:
         if required:
             raise webob.exc.HTTPBadRequest(explanation="This request needs a JSON object as body.")
         return None
+    check_content_encoding(req)
     check_content_type(req)
     document = parse_json(raw)
     if not isinstance(document, dict):
         raise webob.exc.HTTPBadRequest(explanation="The request body must be a JSON object.")
+    check_characters(document)
     return document
+
+
+def check_characters(document: Any, path: str = "") -> None:
+    """400 naming the field if a key or string holds a lone surrogate (not a character).
+
+    JSON's ``\\ud800`` escapes decode to such strings; no UTF-8 store or
+    response can hold them, so they are refused before a method sees them.
+    """
+    if isinstance(document, str):
+        bad = _lone_surrogate(document)
+        if bad is not None:
+            raise webob.exc.HTTPBadRequest(
+                explanation=f"Invalid input for field/attribute {path or '(body)'}. "
+                f"Value holds a lone surrogate (U+{ord(bad):04X}), which is not a character."
+            )
+    elif isinstance(document, dict):
+        for key, value in document.items():
+            inner = f"{path}.{key}" if path else key
+            if _lone_surrogate(key) is not None:
+                check_characters(key, f"{inner} (the name)")
+            check_characters(value, inner)
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            check_characters(value, f"{path}[{index}]")
+
+
+def _lone_surrogate(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return text[exc.start]
+    return None
 
 
 def parse_json(raw: bytes) -> Any:

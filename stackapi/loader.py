@@ -88,6 +88,52 @@ def loadapp(path: str, name: str = "main") -> Callable:
         ) from exc
 
 
+#: The sections PasteDeploy reads (and hands [DEFAULT] to as the global conf).
+_PASTE_PREFIXES = (
+    "app:",
+    "application:",
+    "filter:",
+    "filter-app:",
+    "pipeline:",
+    "composite:",
+    "composit:",
+    "server:",
+)
+
+
+def shadowed_keys(path: str) -> list[tuple[str, str, str]]:
+    """``(section, key, value)`` for each key a section sets that ``[DEFAULT]`` sets too.
+
+    PasteDeploy gives such a section only the keys ``[DEFAULT]`` does not have, so
+    its own value is silently ignored; ``set KEY = value`` is how to override.
+    """
+    parser = configparser.RawConfigParser(default_section="\0 no default section", strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # as PasteDeploy reads keys
+    try:
+        parser.read(check_file(path))
+    except configparser.Error as exc:
+        raise _parse_error(path, exc) from exc
+    if not parser.has_section("DEFAULT"):
+        return []
+    defaults = set(parser.options("DEFAULT"))
+    return [
+        (section, key, parser.get(section, key))
+        for section in parser.sections()
+        if section.startswith(_PASTE_PREFIXES)
+        for key in parser.options(section)
+        if key in defaults
+    ]
+
+
+def add_import_dirs(*dirs: str) -> None:
+    """Put ``dirs`` first on ``sys.path``, in that order, so the ini's ``module:Class``
+    names import from them (gunicorn and pserve put their start directory there)."""
+    for directory in reversed([os.path.abspath(d) for d in dirs]):
+        if directory in sys.path:
+            sys.path.remove(directory)
+        sys.path.insert(0, directory)
+
+
 def read_server_section(path: str, section: str = "server:main") -> dict[str, str]:
     """The keys of ``[server:main]`` (interpolated, without ``[DEFAULT]``'s or ``use``)."""
     parser = _Walker(path).loader.parser
@@ -189,12 +235,17 @@ class _Walker:
                 section=section,
                 key="pipeline",
             )
-        if options:
+        # "set NAME = value" overrides [DEFAULT] for this section (PasteDeploy's rule).
+        extra = [key for key in options if not key.startswith(("set ", "get "))]
+        if extra:
+            hint = ""
+            if "server_timing" in extra:
+                hint = " (for one pipeline, write 'set server_timing = true')"
             raise ConfigError(
-                f"a pipeline section takes only 'pipeline', not {', '.join(options)}",
+                f"a pipeline section takes only 'pipeline', not {', '.join(extra)}{hint}",
                 path=self.path,
                 section=section,
-                key=next(iter(options)),
+                key=extra[0],
             )
         node = Node("pipeline", section, name)
         for filter_name in names[:-1]:

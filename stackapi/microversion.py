@@ -98,21 +98,45 @@ class Microversions:
     the range in the message.  Every response of a negotiated request (faults
     too) echoes ``OpenStack-API-Version: compute 2.2`` and carries
     ``Vary: OpenStack-API-Version``.
+
+    ``legacy_headers`` names the service's own older headers, whose value is
+    the bare version (nova's ``X-OpenStack-Nova-API-Version: 2.47``)::
+
+        Microversions("compute", "2.1", "2.47",
+                      legacy_headers=("X-OpenStack-Nova-API-Version",))
+
+    A request may use either (``OpenStack-API-Version`` wins when both are
+    sent, as microversion-parse decides for nova); the response echoes the
+    version in every one of them, and ``Vary`` names them all.
     """
 
     service_type: str
     min_version: APIVersion
     max_version: APIVersion
+    legacy_headers: tuple[str, ...]
 
-    def __init__(self, service_type: str, min_version: Any, max_version: Any) -> None:
+    def __init__(
+        self,
+        service_type: str,
+        min_version: Any,
+        max_version: Any,
+        legacy_headers: tuple[str, ...] | list[str] = (),
+    ) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", service_type or ""):
             raise ValueError(f"service type {service_type!r}: expected a word like 'compute'")
         low, high = APIVersion.parse(min_version), APIVersion.parse(max_version)
         if low > high:
             raise ValueError(f"min_version {low} is above max_version {high}")
+        for name in legacy_headers:
+            if (
+                not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", name)
+                or name.lower() == HEADER.lower()
+            ):
+                raise ValueError(f"legacy header {name!r}: expected a header name")
         object.__setattr__(self, "service_type", service_type)
         object.__setattr__(self, "min_version", low)
         object.__setattr__(self, "max_version", high)
+        object.__setattr__(self, "legacy_headers", tuple(legacy_headers))
 
     def narrowed(self, min_version: str = "", max_version: str = "") -> Microversions:
         """The range an ini section's ``min_version``/``max_version`` ask for.
@@ -137,10 +161,14 @@ class Microversions:
             low, high = (value, high) if key == "min_version" else (low, value)
         if low > high:
             raise ConfigError(f"min_version {low} is above max_version {high}", key="min_version")
-        return Microversions(self.service_type, low, high)
+        return Microversions(self.service_type, low, high, self.legacy_headers)
 
     def requested(self, req: webob.Request) -> str | None:
-        """This service's entry of the header(s), or None (several -> 400)."""
+        """This service's entry of the header(s), or None (several -> 400).
+
+        ``OpenStack-API-Version`` first; without an entry for this service,
+        the first legacy header present.
+        """
         found = []
         for entry in req.headers.get(HEADER, "").split(","):
             words = entry.split()
@@ -150,7 +178,13 @@ class Microversions:
             raise webob.exc.HTTPBadRequest(
                 explanation=f"{HEADER} names service {self.service_type} more than once."
             )
-        return found[0] if found else None
+        if found:
+            return found[0]
+        for name in self.legacy_headers:
+            value = req.headers.get(name)
+            if value is not None and value.strip():
+                return value.strip()
+        return None
 
     def negotiate(self, req: webob.Request) -> APIVersion:
         """The version ``req`` asks for (400 malformed, 406 out of range)."""
@@ -187,11 +221,15 @@ class Microversions:
         return self.stamp(answer(), version)
 
     def stamp(self, resp: webob.Response, version: APIVersion) -> webob.Response:
-        """Echo the version and add ``Vary: OpenStack-API-Version``."""
+        """Echo the version (in the legacy headers too) and name them all in ``Vary``."""
         resp.headers[HEADER] = f"{self.service_type} {version}"
+        for name in self.legacy_headers:
+            resp.headers[name] = str(version)
         vary = [v.strip() for v in resp.headers.get("Vary", "").split(",") if v.strip()]
-        if HEADER.lower() not in (v.lower() for v in vary):
-            resp.headers["Vary"] = ", ".join([*vary, HEADER])
+        known = {v.lower() for v in vary}
+        added = [h for h in (HEADER, *self.legacy_headers) if h.lower() not in known]
+        if added:
+            resp.headers["Vary"] = ", ".join([*vary, *added])
         return resp
 
 

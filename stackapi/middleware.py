@@ -68,6 +68,9 @@ class Middleware:
     """
 
     options: tuple[Option, ...] = ()
+    #: Statuses this filter answers by itself (auth: 401): the OpenAPI document
+    #: (``stackapi.openapi``) lists them for the operations behind it.
+    fault_statuses: tuple[int, ...] = ()
 
     def __init__(self, app: Callable, **conf: Any) -> None:
         self.application = app
@@ -103,6 +106,15 @@ class Middleware:
         return None
 
     def process_response(self, response: webob.Response) -> webob.Response:
+        return response
+
+    def answer_outside(self, environ: dict, response: webob.Response) -> webob.Response:
+        """The Guard made ``response`` for a request that would have passed this filter
+        (its 400 for a bad URL, its 500 for a bad response header): return what to send.
+
+        As is, by default; the ``cors`` filter adds its headers, so that a browser
+        can read those answers too.
+        """
         return response
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -8,6 +8,7 @@ naming the key; the loader adds the file and the section.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,31 @@ def as_list(value: str | Iterable[str]) -> list[str]:
 
 def as_str(value: str) -> str:
     return str(value).strip()
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def as_networks(value: str | Iterable[str]) -> tuple[Network, ...]:
+    """``"10.0.0.5, 192.168.0.0/16, ::1"`` -> networks (an address is a /32 or /128)."""
+    networks = []
+    for word in as_list(value):
+        try:
+            networks.append(ipaddress.ip_network(word, strict=False))
+        except ValueError:
+            raise ValueError(f"{word!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def in_networks(address: str | None, networks: Iterable[Network]) -> bool:
+    """Whether ``address`` (a ``REMOTE_ADDR``; anything else is False) is in ``networks``."""
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def parse_options(table: Iterable[Option], conf: Mapping[str, Any]) -> dict[str, Any]:

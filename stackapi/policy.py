@@ -71,7 +71,9 @@ class Policy:
         """Raise 403 forbidden unless rule ``name`` allows ``context`` on ``target``."""
         if not self.check(name, context, target):
             message = f"Policy doesn't allow {name} to be performed."
-            raise webob.exc.HTTPForbidden(explanation=message)
+            refused = webob.exc.HTTPForbidden(explanation=message)
+            refused.always_expected = True  # passes any @expected_errors, as in nova
+            raise refused
 
     def _check_cycle(self, name: str, stack: tuple[str, ...]) -> None:
         if name in stack:
@@ -110,6 +112,7 @@ def authorize(name: str) -> Callable:
             enforce(req, name)
             return func(self, req, *args, **kwargs)
 
+        authorized.wsgi_policy = name  # type: ignore[attr-defined]  # the OpenAPI document's 403
         return authorized
 
     return decorate

@@ -1,7 +1,8 @@
 """request_ids: request ids and log-safe text, what every layer stamps on faults and log lines.
 
 The request_id filter, the server, the guard and urlmap all use these; the
-module imports nothing of stackapi, so the core never depends on a filter.
+module imports nothing of stackapi but the context's environ key, so the core
+never depends on a filter.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 import re
 from collections.abc import Iterator
 
+from stackapi.request_context import ENVIRON_KEY as CONTEXT_KEY
+
 HEADER = "x-openstack-request-id"
 ENVIRON_KEY = "openstack.request_id"
 GLOBAL_ENVIRON_KEY = "openstack.global_request_id"
@@ -21,6 +24,13 @@ _VALID_ID = re.compile(r"req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 #: The id of the request the current green thread (or thread) is handling.
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "stackapi_request_id", default=None
+)
+
+
+#: The environ of that request (the request_id filter sets it): log records take the
+#: global request id, the user and the project from it.
+current_environ: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "stackapi_environ", default=None
 )
 
 
@@ -54,7 +64,8 @@ def is_valid_request_id(value: str | None) -> bool:
 
 
 def install_log_record_factory() -> None:
-    """Give every log record a ``request_id`` attribute (``"-"`` outside a request).
+    """Give every log record ``request_id`` (``"-"`` outside a request), and
+    ``global_request_id``, ``user_id``, ``project_id`` (``"-"`` when not known).
 
     Idempotent.  A record factory rather than a ``logging.Filter`` because
     ``logging.config.fileConfig`` cannot attach filters to handlers, and a
@@ -67,6 +78,14 @@ def install_log_record_factory() -> None:
     def factory(*args, **kwargs) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         record.request_id = current_request_id.get() or "-"
+        environ = current_environ.get()
+        if environ is None:
+            record.global_request_id = record.user_id = record.project_id = "-"
+        else:
+            context = environ.get(CONTEXT_KEY)
+            record.global_request_id = environ.get(GLOBAL_ENVIRON_KEY) or "-"
+            record.user_id = getattr(context, "user_id", None) or "-"
+            record.project_id = getattr(context, "project_id", None) or "-"
         return record
 
     factory.stackapi_request_id = True  # type: ignore[attr-defined]

@@ -80,6 +80,7 @@ class Router:
         for route in mapper.matchlist:
             _check_target(route, microversions)
         for extension in extensions:
+            _check_extension(extension)
             resource = _resource_named(mapper, extension.collection)
             if microversions is None and resource.microversions is None:
                 _refuse_versioned(extension)
@@ -120,7 +121,7 @@ class Router:
         """
         match = environ["wsgiorg.routing_args"][1]
         if not _reaches(match) and environ["REQUEST_METHOD"] == "HEAD":
-            found = self._match(environ, "GET")
+            found = self.match_route(environ, "GET")
             if found is not None:
                 match, environ["routes.route"] = found
                 environ["wsgiorg.routing_args"] = (environ["routes.url"], match)
@@ -140,10 +141,10 @@ class Router:
 
     def match(self, environ: dict, method: str) -> dict | None:
         """The match dict for ``environ``'s path with another method (None if none)."""
-        found = self._match(environ, method)
+        found = self.match_route(environ, method)
         return found[0] if found else None
 
-    def _match(self, environ: dict, method: str) -> tuple[dict, Any] | None:
+    def match_route(self, environ: dict, method: str) -> tuple[dict, Any] | None:
         """``(match dict, route)`` for ``environ``'s path with ``method``, through the index."""
         probe = dict(environ, REQUEST_METHOD=method)
         return self._index.routematch(environ=probe)
@@ -169,6 +170,17 @@ def _check_target(route: Any, microversions: Microversions | None) -> None:
     controller = getattr(target, "controller", None)
     if microversions is None and getattr(target, "microversions", None) is None:
         _refuse_versioned(controller)
+
+
+def _check_extension(extension: Any) -> None:
+    """An extension is an instance: a class would fail on every request, not here."""
+    if isinstance(extension, type):
+        name = extension.__qualname__
+        raise ConfigError(
+            f"{name} is a class; pass an instance, {name}() "
+            "(or stackapi.extensions.load_extensions('module:Class'))",
+            key="extensions",
+        )
 
 
 def _refuse_versioned(obj: Any) -> None:

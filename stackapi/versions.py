@@ -149,6 +149,7 @@ class VersionsApp(Application):
             **info.numbers(self.ranges.get(info.id)),
             "updated": info.updated,
             "links": [{"rel": "self", "href": url_join(req.application_url, info.id) + "/"}],
+            "media-types": info.media(),
         }
 
     def _choices(self, req: Request) -> list[dict]:
@@ -162,3 +163,43 @@ class VersionsApp(Application):
             }
             for info in self._sorted()
         ]
+
+
+class VersionApp(Application):
+    """One version's root without a token: ``GET /v2.1`` and ``/v2.1/`` (nova's VersionsV2).
+
+    Subclass it with the version, and mount it at the exact prefix while the
+    API (behind its auth filter) takes everything below it (``/+``, nova's
+    wildcard)::
+
+        class ComputeVersion(VersionApp):
+            version = V2_1
+
+        [composite:main]
+        use = egg:stackapi#urlmap
+        /v2.1: version_v21         # GET /v2.1, /v2.1/: the version document
+        /v2.1/+: api_v21           # /v2.1/servers ...: the API, token needed
+
+    Keystoneauth's discovery fetches the endpoint of the catalog (``.../v2.1``)
+    without a token, so the document must not need one.  ``min_version`` /
+    ``max_version`` narrow the range as on the API's own section.  Other
+    paths: 404; other methods: 405.
+    """
+
+    version: VersionInfo | None = None
+    options = VersionsApp.options
+
+    def __init__(self, **conf: Any) -> None:
+        super().__init__(**conf)
+        if self.version is None:
+            raise TypeError(f"{type(self).__name__}: set the class attribute 'version'")
+        mv = self.version.microversions
+        self.microversions = mv.narrowed(self.min_version, self.max_version) if mv else None
+
+    def handle(self, req: Request) -> Any:
+        if req.method not in ("GET", "HEAD"):
+            raise webob.exc.HTTPMethodNotAllowed(headers={"Allow": "GET, HEAD"})
+        if req.path_info not in ("", "/"):
+            raise webob.exc.HTTPNotFound(explanation="The resource could not be found.")
+        assert self.version is not None
+        return version_document(req, self.version, self.microversions)

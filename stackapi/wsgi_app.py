@@ -1,8 +1,8 @@
 """``application`` for gunicorn, uWSGI or mod_wsgi, built from ``$STACKAPI_CONFIG``.
 
 Plain WSGI: this module imports no eventlet and patches nothing.  The app is
-wrapped in :class:`stackapi.guard.Guard`, as ``stackapi-server`` wraps it, so
-URLs and responses get the same checks under any server::
+in :class:`stackapi.guard.Guard` (its urlmap's own, or added here), as under
+``stackapi-server``, so URLs and responses get the same checks under any server::
 
     STACKAPI_CONFIG=etc/api-paste.ini gunicorn -k gthread stackapi.wsgi_app:application
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from stackapi.errors import ConfigError
-from stackapi.guard import Guard
+from stackapi.guard import guarded
 from stackapi.loader import loadapp, setup_logging
 
 
@@ -23,7 +23,7 @@ def build_application() -> object:
     if not path:
         raise ConfigError("set STACKAPI_CONFIG to the path of the paste ini")
     setup_logging(path)
-    return Guard(loadapp(path, os.environ.get("STACKAPI_APP_NAME", "main")))
+    return guarded(loadapp(path, os.environ.get("STACKAPI_APP_NAME", "main")))
 
 
 application = build_application()

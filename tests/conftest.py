@@ -214,3 +214,48 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# --- the demo's databases: SQLite, and a PostgreSQL server of this run (tests/postgres.py) ---
+
+#: Set by .ci/run: a test that would skip because PostgreSQL or nginx cannot run fails instead.
+NO_SKIP = os.environ.get("STACKAPI_NO_SKIP") == "1"
+DATABASES = ("sqlite", "postgresql")
+
+
+def skip_unavailable(reason: str) -> None:
+    """Skip, saying why -- or fail, where CI must run everything (STACKAPI_NO_SKIP=1)."""
+    if NO_SKIP:
+        pytest.fail(f"{reason} (STACKAPI_NO_SKIP=1: failing instead of skipping)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """One PostgreSQL server for the whole run, in its tmp dir, stopped at the end."""
+    from postgres import PostgresServer, Unavailable
+
+    try:
+        server = PostgresServer.start(tmp_path_factory.mktemp("postgres"))
+    except Unavailable as exc:
+        skip_unavailable(f"PostgreSQL cannot run here: {exc}")
+    yield server
+    server.stop()
+
+
+def new_demo_db(request, kind: str, directory: Path):
+    """A fresh, empty demo database of ``kind``: a SQLite file in ``directory``, or a PG db."""
+    from demo_config import DemoDatabase
+
+    if kind == "sqlite":
+        return DemoDatabase(kind, f"sqlite:///{directory / 'demo.sqlite3'}")
+    return DemoDatabase(kind, request.getfixturevalue("postgres").create_database())
+
+
+@pytest.fixture(params=DATABASES)
+def demo_db(request, tmp_path):
+    """The demo's tests run twice: on a SQLite file and on a PostgreSQL database."""
+    yield new_demo_db(request, request.param, tmp_path)
+    from stackapi.demo.store import dispose_all
+
+    dispose_all()  # the pools of the apps this test built in this process

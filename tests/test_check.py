@@ -16,6 +16,14 @@ def check(capsys, ini) -> tuple[int, str, str]:
     return code, out, err
 
 
+def test_a_database_password_is_not_printed(capsys, tmp_path, postgres):
+    url = postgres.create_database().replace("postgres@", "postgres:s3cret@")  # trust: ignored
+    code, out, err = check(capsys, demo_ini(tmp_path, connection=url))
+    assert code == 0, err
+    assert "connection='postgresql+psycopg://postgres:***@127.0.0.1:" in out
+    assert "s3cret" not in out + err
+
+
 def test_demo_tree(capsys, tmp_path):
     ini = demo_ini(tmp_path)  # the shipped ini; its SQLite file lands in tmp_path
     code, out, err = check(capsys, ini)
@@ -26,17 +34,20 @@ def test_demo_tree(capsys, tmp_path):
     body = "\n".join(line.rstrip() for line in lines[1:])
     # prefixes -> pipelines -> filters with their options -> apps -> routes
     assert "\n  / ->\n    [pipeline:versions]\n" in body
-    assert "\n  /v2.1 ->\n    [pipeline:api_v21]\n" in body
+    assert "\n  /v2.1 ->\n    [pipeline:version_v21]\n" in body
+    assert "\n  /v2.1/+ ->\n    [pipeline:api_v21]\n" in body
     assert (
         "      [filter:sizelimit] egg:stackapi#sizelimit max_request_body_size='114688'\n"
     ) in body
     assert "      [filter:cors] egg:stackapi#cors allowed_origin='http://localhost:8080'" in body
     assert "      [app:versions_app] egg:stackapi#demo_versions\n" in body
     routes = [" ".join(line.split()) for line in lines if "->" in line and "[" not in line[:8]]
-    assert routes[:2] == ["/ ->", "/v2.1 ->"]
-    assert "GET /v2.1/servers[.{format}] -> ServersController.index" in routes
-    assert "DELETE /v2.1/servers/{id}[.{format}] -> ServersController.delete" in routes
-    assert "GET /v2.1/flavors/{id}[.{format}] -> FlavorsController.show" in routes
+    assert routes[:3] == ["/ ->", "/v2.1 ->", "/v2.1/+ ->"]
+    assert "GET /v2.1/servers -> ServersController.index" in routes  # routes as nova's: no .format
+    assert "DELETE /v2.1/servers/{id} -> ServersController.delete" in routes
+    assert "GET /v2.1/flavors/{id} -> FlavorsController.show" in routes
+    specs = "GET /v2.1/flavors/{flavor_id}/os-extra_specs -> FlavorExtraSpecsController.index"
+    assert specs in routes
     assert "GET /v2.1/ -> VersionDocument" in routes
     (action,) = [r for r in routes if r.startswith("POST /v2.1/servers/{id}/action")]
     assert "'reboot': _reboot" in action and "'os-resetState': _reset_state" in action
@@ -125,3 +136,20 @@ def test_extension_actions_are_listed_with_the_controllers(capsys, tmp_path):
     assert code == 0, err
     (action,) = [line for line in out.splitlines() if "/servers/{id}/action" in line]
     assert "'ping': ServerExtras._ping" in action and "'reboot': _reboot" in action
+
+
+def test_keys_shadowed_by_default_are_warned_about(capsys):
+    path = CONFIGS / "check_shadowed_default.ini"
+    code, out, err = check(capsys, path)
+    assert code == 0
+    assert "[filter:cors] egg:stackapi#cors allowed_origin='http://localhost:8080'\n" in out
+    assert err.splitlines() == [
+        f"stackapi-server: warning: {path}: [filter:cors] max_age: ignored, because [DEFAULT] "
+        "sets max_age too (PasteDeploy then passes [DEFAULT]'s); to override it here write: "
+        "set max_age = 600",
+        f"stackapi-server: warning: {path}: [server:main] port: ignored, because [DEFAULT] "
+        "sets port too (PasteDeploy then passes [DEFAULT]'s); to override it here write: "
+        "set port = 8774",
+    ]
+    code, out, err = check(capsys, CONFIGS / "user_api.ini")  # a [DEFAULT] that shadows nothing
+    assert (code, err) == (0, "")

@@ -1,40 +1,18 @@
 """The shipped etc/api-paste.ini serves: a real stackapi-server on 127.0.0.1.
 
-The ini is copied into the test's tmp_path so that its SQLite file lands there.
+The ini is copied into the test's tmp_path so that its SQLite file lands there;
+the tests of state run on SQLite and on PostgreSQL (``demo_db``).
 """
 
-import json
 import signal
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from demo_client import ALICE, TIMEOUT, call, create
 from demo_config import demo_ini
 
-TIMEOUT = 30
-ALICE = {"X-Auth-Token": "alice:demo"}
 CONCURRENT_CREATES = 60
-
-
-def call(url, method="GET", body=None, headers=None):
-    """``(status, headers, parsed body or None)``; HTTP errors are answers too."""
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-            raw = resp.read()
-            return resp.status, resp.headers, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as err:
-        with err:
-            return err.code, err.headers, json.loads(err.read())
-
-
-def create(url, name):
-    return call(f"{url}/v2.1/servers", "POST", {"server": {"name": name, "flavorRef": "1"}}, ALICE)
 
 
 @pytest.mark.slow
@@ -58,8 +36,8 @@ def test_demo_answers_versions_choices_and_faults(run_server, tmp_path):
 
 
 @pytest.mark.slow
-def test_servers_survive_kill_9(run_server, tmp_path):
-    ini = demo_ini(tmp_path)
+def test_servers_survive_kill_9(run_server, tmp_path, demo_db):
+    ini = demo_db.ini(tmp_path)
     server = run_server(ini)
     status, _, body = create(server.url, "durable")
     assert status == 202  # answered: so committed
@@ -77,9 +55,9 @@ def test_servers_survive_kill_9(run_server, tmp_path):
 
 
 @pytest.mark.slow
-def test_concurrent_writes_under_eventlet(run_server, tmp_path):
+def test_concurrent_writes_under_eventlet(run_server, tmp_path, demo_db):
     """Many green threads write at once: every create lands, none waits on a locked file."""
-    server = run_server(demo_ini(tmp_path))
+    server = run_server(demo_db.ini(tmp_path))
     with ThreadPoolExecutor(20) as pool:
         futures = [pool.submit(create, server.url, f"s{i}") for i in range(CONCURRENT_CREATES)]
         statuses = [f.result(timeout=TIMEOUT * 2)[0] for f in futures]

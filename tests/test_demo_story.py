@@ -53,10 +53,11 @@ def test_one_request_story(run_server, tmp_path):
     )
     assert headers["Access-Control-Allow-Origin"] == UI_ORIGIN
     assert headers["Access-Control-Expose-Headers"] == (
-        "X-OpenStack-Request-ID, Location, OpenStack-API-Version"
+        "X-OpenStack-Request-ID, Location, OpenStack-API-Version, X-OpenStack-Nova-API-Version"
     )
     assert headers["OpenStack-API-Version"] == "compute 2.1"
-    assert headers["Vary"] == "OpenStack-API-Version, Origin"
+    assert headers["Vary"] == "OpenStack-API-Version, X-OpenStack-Nova-API-Version, Origin"
+    assert headers["X-OpenStack-Nova-API-Version"] == "2.1"
 
     line = access_line(server, request_id)
     assert f'127.0.0.1 "GET {API_PATH}?limit=5" status: 200 len: {len(body)} time: ' in line

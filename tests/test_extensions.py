@@ -5,9 +5,11 @@ import routes
 import webob.exc
 
 import stackapi
-from conftest import testapp
+from conftest import CONFIGS, testapp
 from demo_config import demo_ini
 from server_extras import ServerExtras
+from stackapi.cli import main
+from stackapi.demo.images import CIRROS
 from stackapi.errors import ConfigError
 from stackapi.extensions import Extension, extends, load_extensions
 from stackapi.microversion import Microversions, api_version
@@ -193,7 +195,7 @@ def test_wired_from_the_ini_into_the_demo(tmp_path):
     ini = demo_ini(tmp_path, api_options="extensions = server_extras:ServerExtras")
     app = testapp(stackapi.loadapp(str(ini)))
     alice = {"X-Auth-Token": "alice:demo"}
-    body = {"server": {"name": "web", "flavorRef": "1"}}
+    body = {"server": {"name": "web", "flavorRef": "1", "imageRef": CIRROS}}
     server_id = app.post_json("/v2.1/servers", body, headers=alice).json["server"]["id"]
 
     assert (
@@ -220,4 +222,15 @@ def test_a_bad_extension_in_the_ini_names_file_section_and_key(tmp_path):
     assert str(caught.value) == (
         f"{ini}: [app:compute_api] extensions: "
         "'server_extras:NotAnExtension' is not a stackapi Extension subclass"
+    )
+
+
+def test_an_extension_class_instead_of_an_instance_is_refused_at_load(capsys):
+    path = CONFIGS / "loader_extension_class.ini"
+    assert main(["--config", str(path), "--check"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"stackapi-server: error: {path}: [app:api] extensions: Shine is a class; pass an "
+        "instance, Shine() (or stackapi.extensions.load_extensions('module:Class'))\n"
     )

@@ -6,7 +6,13 @@ import pytest
 import webob
 import webob.exc
 
-from stackapi.faults import FAULT_NAMES, fault_from_exception, fault_name, fault_response
+from stackapi.faults import (
+    FAULT_NAMES,
+    fault_from_exception,
+    fault_name,
+    fault_response,
+    over_limit,
+)
 
 NAMES = [
     (400, "badRequest"),
@@ -62,3 +68,33 @@ def test_redirect_exception_is_not_a_fault():
     assert resp.status_int == 303
     assert resp.headers["Location"] == "http://x/y"
     assert resp.body == b""
+
+
+# --- overLimit: retryAfter and Retry-After, as nova's Fault -----------------------------------
+
+
+def test_over_limit_carries_retry_after_in_body_and_header():
+
+    resp = fault_from_exception(over_limit("Rate limit exceeded.", retry_after=30))
+    assert resp.status_int == 429
+    assert resp.headers["Retry-After"] == "30"
+    assert json.loads(resp.body) == {
+        "overLimit": {"code": 429, "message": "Rate limit exceeded.", "retryAfter": "30"}
+    }
+    resp = fault_from_exception(over_limit("Too big.", status=413))
+    assert json.loads(resp.body)["overLimit"] == {
+        "code": 413,
+        "message": "Too big.",
+        "retryAfter": "0",
+    }
+    with pytest.raises(ValueError):
+        over_limit("no", status=400)
+
+
+def test_retry_after_goes_into_the_body_of_413_and_429_only():
+
+    plain = fault_response(413, "Request body is too large.")
+    assert "retryAfter" not in json.loads(plain.body)["overLimit"]  # no header, none (nova)
+    other = fault_response(503, "Busy.", [("Retry-After", "5")])
+    assert json.loads(other.body) == {"serviceUnavailable": {"code": 503, "message": "Busy."}}
+    assert other.headers["Retry-After"] == "5"

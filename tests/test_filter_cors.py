@@ -3,12 +3,15 @@
 import pytest
 
 import stackapi
+from conftest import DEMO_INI
 from conftest import testapp as client
+from demo_config import demo_ini
 from echo_app import echo_app, pipeline_ini
 from stackapi.errors import ConfigError
 from stackapi.filters.cors import CorsMiddleware
 from stackapi.filters.noauth import NoAuthMiddleware
 from stackapi.filters.request_id import RequestIdMiddleware
+from stackapi.testing import app_from_ini
 
 ORIGIN = "https://dashboard.example.com"
 PREFLIGHT = {"Origin": ORIGIN, "Access-Control-Request-Method": "DELETE"}
@@ -128,3 +131,58 @@ def test_bad_values_are_config_errors_naming_section_and_key(write_ini, key, val
         stackapi.loadapp(str(write_ini(pipeline_ini("cors", sections))))
     assert f"[filter:cors] {key}: " in str(err.value)
     assert reason in str(err.value)
+
+
+def test_an_empty_max_age_sends_none():
+    resp = cors(max_age="").options("/", headers=PREFLIGHT)
+    assert resp.status_int == 200
+    assert "Access-Control-Max-Age" not in resp.headers
+    assert cors().options("/", headers=PREFLIGHT).headers["Access-Control-Max-Age"] == "3600"
+
+
+# -- the shipped order: what a browser UI reads (tests/test_browser.py: in a real browser)
+
+
+def test_the_demo_has_cors_above_faultwrap():
+    text = DEMO_INI.read_text()
+    for line in text.splitlines():
+        if line.startswith("pipeline =") and "faultwrap" in line:
+            words = line.split()
+            assert words.index("cors") < words.index("faultwrap"), line
+
+
+@pytest.fixture
+def demo_client(tmp_path):
+    ini = demo_ini(tmp_path, api_options="extensions = crash_extension:Crash")
+    return app_from_ini(ini)
+
+
+DEMO_ORIGIN = {"Origin": "http://localhost:8080"}
+
+
+def test_a_500_keeps_its_cors_headers_and_request_id(demo_client):
+    headers = {**DEMO_ORIGIN, "X-Auth-Token": "alice:demo"}
+    resp = demo_client.post_json(
+        "/v2.1/servers/1/action", {"crash": {}}, headers=headers, status=500
+    )
+    assert list(resp.json) == ["apiFault"]
+    assert resp.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
+    assert "X-OpenStack-Request-ID" in resp.headers["Access-Control-Expose-Headers"]
+    assert resp.headers["x-openstack-request-id"].startswith("req-")
+
+
+def test_the_guards_400_keeps_cors_headers_and_its_preflight_is_answered(demo_client):
+    resp = demo_client.get("/v2.1/servers/%ff", headers=DEMO_ORIGIN, status=400)
+    assert resp.json == {"badRequest": {"code": 400, "message": "The URL is not valid UTF-8."}}
+    assert resp.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
+    assert resp.headers["Vary"] == "Origin"
+    preflight = {**DEMO_ORIGIN, "Access-Control-Request-Method": "GET",
+                 "Access-Control-Request-Headers": "x-auth-token"}  # fmt: skip
+    resp = demo_client.options("/v2.1/servers/%ff", headers=preflight)
+    assert resp.status_int == 200
+    assert resp.headers["Access-Control-Allow-Headers"] == "x-auth-token"
+    # an origin the filter does not allow gets none, from the Guard as from the filter
+    resp = demo_client.get(
+        "/v2.1/servers/%ff", headers={"Origin": "https://evil.example"}, status=400
+    )
+    assert "Access-Control-Allow-Origin" not in resp.headers

@@ -1,4 +1,8 @@
-"""http_proxy_to_wsgi: X-Forwarded-* and Forwarded, honoured only from trusted proxies."""
+"""http_proxy_to_wsgi: X-Forwarded-* or Forwarded, honoured only from trusted proxies.
+
+Only the family the proxy sets (``proxy_headers``) is read: a client's own
+header of the other family never wins over what the proxy wrote.
+"""
 
 import pytest
 import webob
@@ -20,10 +24,19 @@ def links_app(environ, start_response):
     return [body]
 
 
+TRUSTED = "10.0.0.5, 192.168.0.0/16, 2001:db8::/32"
+
+
 @pytest.fixture
 def app():
+    return client(HttpProxyToWsgiMiddleware(echo_app, trusted_proxies=TRUSTED))
+
+
+@pytest.fixture
+def rfc_app():
+    """Behind a proxy that sets RFC 7239 Forwarded."""
     proxied = HttpProxyToWsgiMiddleware(
-        echo_app, trusted_proxies="10.0.0.5, 192.168.0.0/16, 2001:db8::/32"
+        echo_app, trusted_proxies=TRUSTED, proxy_headers="forwarded"
     )
     return client(proxied)
 
@@ -79,25 +92,53 @@ def test_without_trusted_proxies_nothing_is_believed():
     assert seen["scheme"] == "http"
 
 
-def test_rfc7239_forwarded_from_a_trusted_proxy_wins_over_x_forwarded(app):
+def test_the_proxys_x_forwarded_headers_win_over_a_clients_forwarded(app):
+    # nginx overwrote X-Forwarded-* and passed on the client's own Forwarded.
     headers = {
-        "Forwarded": 'for="[2001:db8:cafe::17]:4711";proto=https;host=api.example.com',
+        "Forwarded": "for=6.6.6.6;proto=https;host=evil.example",
+        "X-Forwarded-For": "198.51.100.1",
         "X-Forwarded-Proto": "http",
-        "X-Forwarded-Host": "other.example",
+        "X-Forwarded-Host": "api.example.com",
     }
     seen = app.get("/", **via(PROXY, **headers)).json
+    assert (seen["scheme"], seen["host"]) == ("http", "api.example.com")
+    assert seen["remote_addr"] == "198.51.100.1"
+    # A client's Forwarded alone changes nothing either.
+    seen = app.get("/", **via(PROXY, Forwarded="for=6.6.6.6;proto=https")).json
+    assert (seen["scheme"], seen["remote_addr"]) == ("http", PROXY)
+
+
+def test_a_clients_x_forwarded_for_never_becomes_the_client_address(app):
+    # The proxy appended the address it saw ($proxy_add_x_forwarded_for).
+    xff = {"X-Forwarded-For": "6.6.6.6, 127.0.0.1, 198.51.100.1"}
+    assert app.get("/", **via(PROXY, **xff)).json["remote_addr"] == "198.51.100.1"
+
+
+def test_rfc7239_forwarded_when_the_proxy_sets_it(rfc_app):
+    headers = {
+        "Forwarded": 'for="[2001:db8:cafe::17]:4711";proto=https;host=api.example.com',
+        "X-Forwarded-For": "6.6.6.6",
+        "X-Forwarded-Proto": "http",
+        "X-Forwarded-Host": "other.example",
+        "X-Forwarded-Prefix": "/evil",
+    }
+    seen = rfc_app.get("/", **via(PROXY, **headers)).json
     assert (seen["scheme"], seen["host"]) == ("https", "api.example.com")
     assert seen["remote_addr"] == "2001:db8:cafe::17"
+    assert seen["script_name"] == ""
+    # A client's X-Forwarded-* alone changes nothing there.
+    seen = rfc_app.get("/", **via(PROXY, **{"X-Forwarded-For": "6.6.6.6"})).json
+    assert seen["remote_addr"] == PROXY
 
 
-def test_a_chain_of_trusted_proxies_is_walked_to_the_first_untrusted_hop(app):
+def test_a_chain_of_trusted_proxies_is_walked_to_the_first_untrusted_hop(app, rfc_app):
     # client 198.51.100.1 -> forged element -> LB 192.168.1.1 -> proxy 10.0.0.5 -> us
     forwarded = (
         "for=6.6.6.6;proto=http;host=forged.example, "
         "for=198.51.100.1;proto=https;host=api.example.com, "
         "for=192.168.1.1;proto=http;host=internal"
     )
-    seen = app.get("/", **via(PROXY, Forwarded=forwarded)).json
+    seen = rfc_app.get("/", **via(PROXY, Forwarded=forwarded)).json
     assert seen["remote_addr"] == "198.51.100.1"
     assert (seen["scheme"], seen["host"]) == ("https", "api.example.com")
     xff = {"X-Forwarded-For": "6.6.6.6, 198.51.100.1, 192.168.1.1"}
@@ -115,8 +156,9 @@ def test_a_chain_of_trusted_proxies_is_walked_to_the_first_untrusted_hop(app):
         {"Forwarded": "for=unknown;proto=ftp"},
     ],
 )
-def test_malformed_values_are_ignored(app, headers):
-    seen = app.get("/", **via(PROXY, **headers)).json
+def test_malformed_values_are_ignored(app, rfc_app, headers):
+    proxied = rfc_app if "Forwarded" in headers else app
+    seen = proxied.get("/", **via(PROXY, **headers)).json
     assert (seen["scheme"], seen["host"], seen["script_name"]) == ("http", "localhost:80", "")
     assert seen["remote_addr"] == PROXY
 
@@ -137,6 +179,19 @@ def test_loaded_from_an_ini(write_ini):
     app = client(stackapi.loadapp(str(ini)))
     seen = app.get("/", **via("127.0.0.1", **{"X-Forwarded-Proto": "https"})).json
     assert seen["scheme"] == "https"
+
+
+def test_a_bad_family_is_a_config_error_naming_section_and_key(write_ini):
+    sections = (
+        "[filter:http_proxy_to_wsgi]\nuse = egg:stackapi#http_proxy_to_wsgi\n"
+        "proxy_headers = both\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        stackapi.loadapp(str(write_ini(pipeline_ini("http_proxy_to_wsgi", sections))))
+    assert (
+        "[filter:http_proxy_to_wsgi] proxy_headers: expected one of x-forwarded, forwarded,"
+        " got 'both'" in str(err.value)
+    )
 
 
 def test_a_bad_network_is_a_config_error_naming_section_and_key(write_ini):

@@ -6,8 +6,12 @@ import logging
 import pytest
 import webob
 
-from stackapi.guard import Guard, header_problem, url_problem
+from demo_config import demo_ini
+from stackapi.guard import ENVIRON_KEY, Guard, guarded, header_problem, url_problem
+from stackapi.loader import loadapp
+from stackapi.middleware import Middleware
 from stackapi.request_ids import install_log_record_factory
+from stackapi.urlmap import URLMap
 
 
 class Recorder:
@@ -187,3 +191,51 @@ def test_write_of_a_bodyless_answer_is_dropped():
 def test_url_problem_reads_only_the_wsgi_keys():
     assert url_problem({}) is None
     assert url_problem({"PATH_INFO": "/a", "QUERY_STRING": "b=%E2%82%AC"}) is None
+
+
+# -- one Guard per request, wherever it is placed --------------------------------------
+
+
+def test_a_guard_inside_a_guard_steps_aside():
+    app = Recorder(headers=[("X-Note", "a\r\nb")])
+    inner = Guard(app)
+    outer = Guard(inner)
+    req = webob.Request.blank("/")
+    status, headers, body = req.call_application(outer)
+    assert status == "500 Internal Server Error"  # answered once, by the outer one
+    assert req.environ[ENVIRON_KEY] is outer and app.calls == 1
+    assert guarded(outer) is outer and guarded(app).app is app
+
+
+def test_the_urlmap_wraps_itself(tmp_path):
+    app = loadapp(str(demo_ini(tmp_path)))
+    assert isinstance(app, Guard) and isinstance(app.app, URLMap)
+    assert isinstance(loadapp(str(demo_ini(tmp_path)), "api_v21"), Middleware)  # not a urlmap
+
+
+class Stamp(Middleware):
+    """A filter whose answer_outside hook marks what the Guard answers."""
+
+    def answer_outside(self, environ, response):
+        response.headers["X-Outside"] = environ["PATH_INFO"]
+        return response
+
+
+class Broken(Middleware):
+    def answer_outside(self, environ, response):
+        raise RuntimeError("a bug in a hook")
+
+
+def test_the_guards_own_answers_pass_the_filters_hooks(caplog):
+    bad_header = Recorder(headers=[("X-Note", "a\r\nb")])
+    urlmap = URLMap([(None, "/v1", Stamp(bad_header)), (None, "/v2", Stamp(Recorder()))])
+    status, headers, _ = call(urlmap, "/v2/\x00")
+    assert status.startswith("400") and ("X-Outside", "/v2/\x00") in headers
+    status, headers, _ = call(urlmap, "/v1/x")  # the 500 for the header the app sent
+    assert status.startswith("500") and ("X-Outside", "/v1/x") in headers
+    status, headers, _ = call(urlmap, "/v3/..")  # no prefix: no filter to ask
+    assert status.startswith("400") and "X-Outside" not in dict(headers)
+    with caplog.at_level(logging.ERROR, "stackapi.guard"):
+        status, headers, _ = call(Broken(Recorder()), "/..")
+    assert status.startswith("400")  # the hook's bug never turns the 400 into anything else
+    assert "answer_outside hooks failed" in caplog.text and "a bug in a hook" in caplog.text

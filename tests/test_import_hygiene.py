@@ -32,6 +32,13 @@ def test_import_stackapi_does_not_import_eventlet():
     assert out == "False socket time"
 
 
+def test_only_the_demo_imports_sqlalchemy():
+    loaded = "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic'}))"
+    core = "import sys, stackapi, stackapi.filters.healthcheck, stackapi.loader\n"
+    assert python_output(core + loaded) == "[]"
+    assert python_output("import sys, stackapi.demo.api\n" + loaded) == "['alembic', 'sqlalchemy']"
+
+
 def test_public_names():
     import stackapi
 
@@ -53,8 +60,8 @@ def test_public_names():
 def test_app_layer_does_not_import_server_modules():
     out = python_output(
         "import sys, stackapi, stackapi.urlmap, stackapi.router, stackapi.resource\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('stackapi.server', 'stackapi.cli'))"
-        "))"
+        "print(sorted(m for m in sys.modules"
+        " if m.split('.')[:2] in (['stackapi', 'server'], ['stackapi', 'cli'])))"
     )
     assert out == "[]"
 
@@ -72,7 +79,18 @@ def test_wsgi_app_and_the_filters_import_nothing_of_the_server(tmp_path):
     out = python_output(
         "import sys, stackapi.filters.request_id, stackapi.filters.sizelimit, stackapi.guard\n"
         "import stackapi.filters.access_log, stackapi.filters.healthcheck\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('stackapi.server', 'eventlet'))))"
+        "print(sorted(m for m in sys.modules"
+        " if m.split('.')[:2] == ['stackapi', 'server'] or m.startswith('eventlet')))"
+    )
+    assert out == "[]"
+
+
+def test_the_authors_tools_do_not_import_eventlet():
+    out = python_output(
+        "import sys, stackapi.reports, stackapi.openapi, stackapi.testing, stackapi.logs,"
+        " stackapi.app_map, stackapi.server_timing, stackapi.pytest_plugin\n"
+        "print(sorted(m for m in ('eventlet', 'stackapi.server', 'stackapi.cli')"
+        " if m in sys.modules))"
     )
     assert out == "[]"
 
@@ -162,6 +180,7 @@ def test_console_script_runs():
 ENTRY_POINTS = {
     "paste.composite_factory": ["urlmap"],
     "paste.filter_factory": ["request_id", "faultwrap"],
+    "paste.app_factory": ["openapi"],
 }
 
 
@@ -171,3 +190,16 @@ ENTRY_POINTS = {
 def test_entry_points_load(group, name):
     (entry,) = metadata.distribution("stackapi").entry_points.select(group=group, name=name)
     assert callable(entry.load())
+
+
+def test_the_pytest_plugin_is_registered():
+    (entry,) = metadata.distribution("stackapi").entry_points.select(group="pytest11")
+    assert entry.value == "stackapi.pytest_plugin"
+    assert callable(entry.load().stackapi_app)
+
+
+def test_every_package_directory_is_a_package():
+    # setup.cfg's "packages = find:" skips a directory without __init__.py: an editable
+    # install would still work and a wheel would silently lack it.
+    for directory in {path.parent for path in PACKAGE.rglob("*.py")}:
+        assert (directory / "__init__.py").exists(), f"{directory} has no __init__.py"

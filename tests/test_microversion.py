@@ -237,3 +237,54 @@ def test_a_bad_range_in_code_is_refused():
         Microversions("compute", "2.5", "2.1")
     with pytest.raises(ValueError, match="service type"):
         Microversions("Compute API", "2.1", "2.2")
+
+
+# --- legacy headers (nova's X-OpenStack-Nova-API-Version) ----------------------------------
+
+LEGACY = "X-OpenStack-Nova-API-Version"
+
+
+@pytest.fixture
+def legacy_app():
+    mv = Microversions("compute", "2.1", "2.5", legacy_headers=(LEGACY,))
+    return testapp(stackapi.Router(mapper_for(stackapi.Resource(Things())), microversions=mv))
+
+
+def test_a_legacy_header_alone_picks_the_version(legacy_app):
+    resp = legacy_app.get("/things", headers={LEGACY: "2.4"})
+    assert resp.json == {"version": "2.4"}
+    assert resp.headers["OpenStack-API-Version"] == "compute 2.4"
+    assert resp.headers[LEGACY] == "2.4"
+    assert resp.headers["Vary"] == f"OpenStack-API-Version, {LEGACY}"
+    assert legacy_app.get("/things", headers={LEGACY: "latest"}).json == {"version": "2.5"}
+
+
+def test_the_standard_header_wins_over_a_legacy_one(legacy_app):
+    headers = {"OpenStack-API-Version": "compute 2.2", LEGACY: "2.4"}
+    assert legacy_app.get("/things", headers=headers).json == {"version": "2.2"}
+    # an entry for another service leaves the legacy header in charge
+    headers = {"OpenStack-API-Version": "identity 3.0", LEGACY: "2.4"}
+    assert legacy_app.get("/things", headers=headers).json == {"version": "2.4"}
+
+
+def test_legacy_header_refusals_as_nova(legacy_app):
+    resp = legacy_app.get("/things", headers={LEGACY: "2.9"}, status=406)
+    assert resp.json["apiFault"]["message"].startswith("Version 2.9 is not supported")
+    resp = legacy_app.get("/things", headers={LEGACY: "two"}, status=400)
+    assert "API version string 'two' is of invalid format" in resp.json["badRequest"]["message"]
+    # faults of a negotiated request carry both headers, as nova's Fault does
+    resp = legacy_app.get("/nothing", headers={LEGACY: "2.3"}, status=404)
+    assert (resp.headers[LEGACY], resp.headers["OpenStack-API-Version"]) == ("2.3", "compute 2.3")
+
+
+def test_without_legacy_headers_they_are_ignored(app):
+    resp = app.get("/things", headers={LEGACY: "2.4"})
+    assert resp.json == {"version": "2.1"}
+    assert LEGACY not in resp.headers
+
+
+def test_legacy_header_names_are_checked():
+    with pytest.raises(ValueError, match="legacy header 'bad header'"):
+        Microversions("compute", "2.1", "2.2", legacy_headers=("bad header",))
+    narrowed = Microversions("compute", "2.1", "2.5", legacy_headers=(LEGACY,)).narrowed("", "2.3")
+    assert narrowed.legacy_headers == (LEGACY,)

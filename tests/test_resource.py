@@ -395,3 +395,42 @@ def test_context_is_reachable_and_anonymous_without_auth():
     app = make_app(C())
     assert app.get("/widgets/1").json == {"user": None, "request_id": None}
     assert app.get("/widgets", status=403).json["forbidden"]["code"] == 403
+
+
+# --- strings a service cannot store, encodings it does not decode ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"widget": {"name": "a\\ud800b"}}', "widget.name"),
+        (b'{"widget": {"tags": ["ok", "\\udfff"]}}', "widget.tags[1]"),
+        (b'{"\\ud83d": 1}', "\ud83d (the name)"),
+    ],
+)
+def test_lone_surrogates_are_400_naming_the_field(app, raw, field):
+    resp = post_raw(app, raw, status=400)
+    message = resp.json["badRequest"]["message"]
+    assert message.startswith(f"Invalid input for field/attribute {field}. ")
+    assert "lone surrogate" in message
+
+
+def test_a_surrogate_pair_is_one_character_and_welcome(app):
+    resp = post_raw(app, b'{"widget": {"name": "\\ud83d\\ude00"}}', status=200)
+    assert resp.json["body"] == {"widget": {"name": "\U0001f600"}}
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "identity, deflate"])
+def test_a_content_encoding_is_415(app, encoding):
+    resp = app.post(
+        "/widgets",
+        b'{"a": 1}',
+        headers={"Content-Type": "application/json", "Content-Encoding": encoding},
+        status=415,
+    )
+    assert resp.json["badMediaType"]["message"].startswith("Content encoding ")
+
+
+def test_identity_encoding_is_no_encoding(app):
+    headers = {"Content-Type": "application/json", "Content-Encoding": "identity"}
+    assert app.post("/widgets", b'{"a": 1}', headers=headers).json["body"] == {"a": 1}

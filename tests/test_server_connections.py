@@ -151,8 +151,16 @@ def test_at_the_connection_cap_the_oldest_idle_go_first_then_new_ones_are_refuse
 ):
     cap = 40
     server = run_server(WIRE_INI, "--max-connections", str(cap), "--pool-size", str(cap))
-    idle = busy = []
+    idle = busy = silent = []
     try:
+        silent = open_many(server.port, cap)  # just connected, nothing sent: the cap is full
+        while socket_count(server.pid) < cap + 1:  # + the listening socket
+            time.sleep(0.05)
+        status, took = probe(server.port)  # at once: the oldest silent one makes room
+        assert status == 200 and took < 1.0
+        assert silent[0] in closed_ones(silent)
+        close_all(silent)
+        time.sleep(0.5)
         idle = keepalive_idle(server.port, cap)
         status, took = probe(server.port)  # room is made: the oldest idle one is closed
         assert status == 200 and took < 1.0
@@ -175,7 +183,7 @@ def test_at_the_connection_cap_the_oldest_idle_go_first_then_new_ones_are_refuse
         for sock in busy:  # the busy ones are served in full
             assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
     finally:
-        close_all(idle, busy)
+        close_all(idle, busy, silent)
     server.wait_log(r"WARNING stackapi.server \[-\] max_connections \(40\) reached")
     assert probe(server.port)[0] == 200
 

@@ -52,6 +52,7 @@ def test_the_app_loads_before_the_socket_listens_and_ready_follows(run_server, w
         """
     )
     server = run_server(ini)
+    server.wait_log("ready: 1000 requests in flight at most")
     log = server.log_text()
     loaded = log.index("app built")
     listening = log.index("listening on")

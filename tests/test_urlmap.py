@@ -102,3 +102,95 @@ def test_parse_entry_rejects(key, value):
     with pytest.raises(ConfigError) as info:
         parse_entry(key, value)
     assert info.value.key == key
+
+
+# --- nova's wildcard and the version named in a header ------------------------------------
+
+
+@pytest.fixture
+def versioned():
+    return testapp(
+        URLMap(
+            [
+                (None, "", echo("root")),
+                (None, "/v2.1", echo("version-doc")),
+                (None, "/v2.1/+", echo("api")),
+                (None, "/v3", echo("v3")),
+            ]
+        )
+    )
+
+
+def test_a_wildcard_takes_only_paths_below_its_slash(versioned):
+    assert versioned.get("/v2.1").json["app"] == "version-doc"
+    assert versioned.get("/v2.1/").json["app"] == "version-doc"
+    assert versioned.get("/v2.1/servers").json == {
+        "app": "api",
+        "script_name": "/v2.1",
+        "path_info": "/servers",
+    }
+    assert versioned.get("/v2.10/x").json["app"] == "root"  # a segment boundary still
+
+
+@pytest.mark.parametrize(
+    ("headers", "app", "script_name"),
+    [
+        ({"Accept": "application/vnd.openstack.compute+json;version=2.1"}, "api", "/v2.1"),
+        ({"Accept": "application/json; version=3"}, "v3", "/v3"),
+        ({"Accept": "text/html, application/json;version=3;q=0.5"}, "v3", "/v3"),
+        (  # the highest quality with a version wins
+            {"Accept": "application/json;version=3;q=0.2, application/json;version=2.1"},
+            "api",
+            "/v2.1",
+        ),
+        ({"Content-Type": "application/json;version=3", "Accept": "application/json;version=2.1"},
+         "v3", "/v3"),  # the request's own type first, as nova
+        ({"Accept": "application/json;version=9"}, "root", ""),  # unknown: the path's own app
+        ({"Accept": "text/plain;version=3"}, "root", ""),  # not a JSON type
+        ({"Accept": "application/json;version=3;q=0"}, "root", ""),
+    ],
+)  # fmt: skip
+def test_the_version_in_a_header_on_an_unversioned_path(versioned, headers, app, script_name):
+    resp = versioned.get("/servers", headers=headers)
+    assert resp.json == {"app": app, "script_name": script_name, "path_info": "/servers"}
+
+
+def test_a_versioned_path_wins_over_the_header(versioned):
+    headers = {"Accept": "application/json;version=3"}
+    assert versioned.get("/v2.1/servers", headers=headers).json["app"] == "api"
+
+
+def test_the_demo_answers_an_accept_version_as_nova(tmp_path):
+    import stackapi
+    from demo_config import demo_ini
+
+    app = testapp(stackapi.loadapp(str(demo_ini(tmp_path))))
+    accept = {"Accept": "application/vnd.openstack.compute+json;version=2.1"}
+    resp = app.get("/flavors", headers={**accept, "X-Auth-Token": "alice:demo"})
+    assert resp.json["flavors"][0]["links"][0]["href"] == "http://localhost/v2.1/flavors/1"
+    resp = app.get("/flavors", headers={"Accept": "application/json;version=7"}, status=300)
+    assert resp.json["choices"][0]["links"][0]["href"] == "http://localhost/v2.1/flavors"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "app", "script_name", "path_info"),
+    [
+        ("/v2.1/servers", {}, "api", "/v2.1", "/servers"),
+        ("/v2.1/", {}, "version-doc", "/v2.1", "/"),
+        ("/servers", {"Accept": "application/json;version=2.1"}, "api", "/v2.1", "/servers"),
+        ("/servers", {}, "root", "", "/servers"),
+    ],
+)
+def test_match_and_enter_say_where_a_request_goes(versioned, path, headers, app, script_name,
+                                                  path_info):  # fmt: skip
+    """What --routes-for and the Guard ask: the entry, and the paths as the app will see them."""
+    urlmap = versioned.app
+    environ = {"PATH_INFO": path, "SCRIPT_NAME": "", **{
+        "HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()
+    }}  # fmt: skip
+    entry = urlmap.match(environ)
+    assert environ["PATH_INFO"] == path and environ["SCRIPT_NAME"] == ""  # unchanged
+    assert urlmap.enter(environ) == entry
+    assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == (script_name, path_info)
+    called = entry[2](dict(environ), lambda status, headers: None)
+    assert json.loads(b"".join(called))["app"] == app

@@ -201,3 +201,28 @@ def test_overlapping_ranges_are_refused():
 
     with pytest.raises(TypeError, match="needs a body schema, a query schema or both"):
         validate()
+
+
+@pytest.mark.parametrize(
+    "draft",
+    ["https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft-04/schema#"],
+)
+def test_nova_base64_format_is_checked(draft):
+    """nova's ``base64`` (user_data, personality contents): what b64decode takes, not strict."""
+    schema = {"$schema": draft, "type": "object", "properties": {"d": {"format": "base64"}}}
+
+    class Data(stackapi.Controller):
+        @validate(schema)
+        def create(self, req, body):
+            return body
+
+    mapper = routes.Mapper()
+    mapper.resource("d", "ds", controller=stackapi.Resource(Data()))
+    app = testapp(stackapi.Router(mapper))
+    for good in ("aGVsbG8K", "", "aGVs\nbG8K", 42):  # a non-string is the type's business
+        assert app.post_json("/ds", {"d": good}).json == {"d": good}
+    resp = app.post_json("/ds", {"d": "aGVsbG8"}, status=400)
+    assert (
+        message(resp)
+        == "Invalid input for field/attribute d. Value: \"aGVsbG8\". 'aGVsbG8' is not a 'base64'"
+    )

@@ -34,10 +34,11 @@ def test_root_lists_the_versions(app):
             {
                 "id": "v2.1",
                 "status": "CURRENT",
-                "version": "2.3",
+                "version": "2.61",
                 "min_version": "2.1",
                 "updated": "2013-07-23T11:33:21Z",
                 "links": [{"rel": "self", "href": "http://localhost/v2.1/"}],
+                "media-types": MEDIA,
             }
         ]
     }
@@ -65,13 +66,13 @@ def test_root_methods(app):
 
 
 @pytest.mark.parametrize("path", ["/v2.1", "/v2.1/"])
-def test_the_version_document(app, path):
-    resp = app.get(path, headers=TOKEN)
+def test_the_version_document_needs_no_token(app, path):
+    resp = app.get(path)  # as nova's: keystoneauth's discovery starts here, unauthenticated
     assert resp.json == {
         "version": {
             "id": "v2.1",
             "status": "CURRENT",
-            "version": "2.3",
+            "version": "2.61",
             "min_version": "2.1",
             "updated": "2013-07-23T11:33:21Z",
             "links": [
@@ -85,9 +86,9 @@ def test_the_version_document(app, path):
             "media-types": MEDIA,
         }
     }
-    assert resp.headers["OpenStack-API-Version"] == "compute 2.1"
-    resp = app.post_json("/v2.1/", {}, headers=TOKEN, status=405)
+    resp = app.post_json("/v2.1/", {}, status=405)
     assert resp.headers["Allow"] == "GET, HEAD"
+    assert app.get("/v2.1/servers", status=401).json["unauthorized"]["code"] == 401
 
 
 def test_links_behind_a_proxy(app):
@@ -121,14 +122,16 @@ def test_links_under_a_path_prefix(app):
 
 
 def test_a_narrowed_range_shows_in_both_documents(tmp_path):
-    ini = demo_ini(tmp_path, api_options="max_version = 2.2", versions_options="max_version = 2.2")
+    ini = demo_ini(
+        tmp_path, api_options="max_version = 2.37", versions_options="max_version = 2.37"
+    )
     app = testapp(stackapi.loadapp(str(ini)))
-    assert app.get("/").json["versions"][0]["version"] == "2.2"
-    assert app.get("/v2.1/", headers=TOKEN).json["version"]["version"] == "2.2"
-    latest = app.get("/v2.1/", headers={**TOKEN, "OpenStack-API-Version": "compute latest"})
-    assert latest.headers["OpenStack-API-Version"] == "compute 2.2"
-    headers = {**TOKEN, "OpenStack-API-Version": "compute 2.3"}
-    assert "maximum is 2.2" in app.get("/v2.1/", headers=headers, status=406).text
+    assert app.get("/").json["versions"][0]["version"] == "2.37"
+    assert app.get("/v2.1/").json["version"]["version"] == "2.37"
+    latest = app.get("/v2.1/flavors", headers={**TOKEN, "OpenStack-API-Version": "compute latest"})
+    assert latest.headers["OpenStack-API-Version"] == "compute 2.37"
+    headers = {**TOKEN, "X-OpenStack-Nova-API-Version": "2.38"}
+    assert "maximum is 2.37" in app.get("/v2.1/flavors", headers=headers, status=406).text
 
 
 def test_a_bad_range_in_the_versions_section_names_file_section_and_key(tmp_path):
@@ -137,7 +140,7 @@ def test_a_bad_range_in_the_versions_section_names_file_section_and_key(tmp_path
         stackapi.loadapp(str(ini))
     assert str(caught.value) == (
         f"{ini}: [app:versions_app] max_version: 3.0 is outside what the code implements "
-        "(2.1 to 2.3)"
+        "(2.1 to 2.61)"
     )
 
 

@@ -105,8 +105,10 @@ def engine(name: str) -> str:
     return found
 
 
-def engine_command(name: str, port: int) -> list[str]:
-    """The commands of docs/deploying.md, on a test port."""
+def engine_command(name: str, port: int, paste: Path | None = None) -> list[str]:
+    """The commands of docs/deploying.md, on a test port (``gunicorn --paste INI`` too)."""
+    if paste is not None:
+        return [engine("gunicorn"), "--paste", str(paste), "-b", f"127.0.0.1:{port}"]
     if name == "gunicorn":
         return [
             engine("gunicorn"),
@@ -124,11 +126,12 @@ def engine_command(name: str, port: int) -> list[str]:
 class Engine(ServerProcess):
     """A gunicorn or uWSGI process serving ``ini`` on a free port; stopped by PID."""
 
-    def __init__(self, name: str, ini: Path, tmp_path: Path) -> None:
+    def __init__(self, name: str, ini: Path, tmp_path: Path, paste: bool = False) -> None:
         port = free_port()
         env = {**server_env(), "STACKAPI_CONFIG": str(ini), "HOME": str(tmp_path)}
-        log_path = tmp_path / f"{name}-{ini.stem}.log"
-        super().__init__(engine_command(name, port), log_path, env, cwd=tmp_path)
+        log_path = tmp_path / f"{name}-{ini.stem}{'-paste' if paste else ''}.log"
+        command = engine_command(name, port, ini if paste else None)
+        super().__init__(command, log_path, env, cwd=tmp_path)
         self.port = port
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, dict]:
@@ -173,3 +176,20 @@ def test_engine_serves_the_demo_without_eventlet(name, tmp_path):
     print(f"\n{name} exit codes after SIGTERM: {codes}")
     assert codes == (0, 0)
     assert "Traceback" not in demo.log_text() + probe.log_text()
+
+
+def test_gunicorn_paste_serves_the_guard_too(tmp_path):
+    """``gunicorn --paste`` loads the ini with PasteDeploy alone: the urlmap brings the Guard."""
+    engine("gunicorn")
+    server = Engine("gunicorn", demo_ini(tmp_path), tmp_path, paste=True)
+    try:
+        status, body = server.get("/v2.1/servers/%ff")  # 400 from the Guard, not noauth's 401
+        assert (status, body) == (
+            400,
+            {"badRequest": {"code": 400, "message": "The URL is not valid UTF-8."}},
+        )
+        status, body = server.get("/v2.1/servers", {"X-Auth-Token": "alice:demo"})
+        assert (status, body) == (200, {"servers": []})
+    finally:
+        assert server.stop() == 0
+    assert "Traceback" not in server.log_text()

@@ -1,10 +1,17 @@
-"""Flavors: read-only, nova's classic five, in nova's shapes (``{"flavors": [...]}``)."""
+"""Flavors: read-only, nova's classic five, in nova's shapes per microversion.
+
+``GET /flavors``, ``/flavors/detail``, ``/flavors/{id}``, and the read half of
+``/flavors/{id}/os-extra_specs`` (the demo's flavors have none).  From 2.55 a
+flavor has a ``description`` (``null`` for these, as nova's defaults); from
+2.61 ``detail`` and ``show`` carry its ``extra_specs``.
+"""
 
 from __future__ import annotations
 
 from webob import exc
 
 import stackapi
+from stackapi.controller import expected_errors
 from stackapi.demo import schemas
 from stackapi.demo.paging import item_links, page, page_size
 from stackapi.request import Request
@@ -26,25 +33,46 @@ def find_flavor(flavor_id: object) -> dict | None:
     if row is None:
         return None
     name, vcpus, ram, disk = row
-    return {"id": str(flavor_id), "name": name, "vcpus": vcpus, "ram": ram, "disk": disk}
+    return {
+        "id": str(flavor_id),
+        "name": name,
+        "vcpus": vcpus,
+        "ram": ram,
+        "disk": disk,
+        "ephemeral": 0,
+        "swap": 0,
+        "description": None,
+        "extra_specs": {},
+    }
+
+
+def _flavor_or_404(flavor_id: str) -> dict:
+    flavor = find_flavor(flavor_id)
+    if flavor is None:
+        raise exc.HTTPNotFound(explanation=f"Flavor {flavor_id} could not be found.")
+    return flavor
 
 
 class FlavorsController(stackapi.Controller):
-    """``GET /flavors``, ``/flavors/detail``, ``/flavors/{id}``; nothing else (405)."""
+    """``GET /flavors``, ``/flavors/detail``, ``/flavors/{id}``; nothing else (405).
 
-    @validate(query=schemas.PAGING_QUERY)
+    Filters as nova's: ``minRam``, ``minDisk``, ``is_public`` (every demo
+    flavor is public: ``false`` lists none), ``limit``/``marker``; sorted by id.
+    """
+
+    @expected_errors(400)
+    @validate(query=schemas.FLAVORS_QUERY)
     def index(self, req: Request) -> dict:
         return self._list(req, detail=False)
 
-    @validate(query=schemas.PAGING_QUERY)
+    @expected_errors(400)
+    @validate(query=schemas.FLAVORS_QUERY)
     def detail(self, req: Request) -> dict:
         return self._list(req, detail=True)
 
+    @expected_errors(404)
     def show(self, req: Request, id: str) -> dict:
-        flavor = find_flavor(id)
-        if flavor is None:
-            raise exc.HTTPNotFound(explanation=f"Flavor {id} could not be found.")
-        return {"flavor": self._view(req, flavor, detail=True)}
+        return {"flavor": self._view(req, _flavor_or_404(id), detail=True)}
 
     def _list(self, req: Request, detail: bool) -> dict:
         ids = sorted(FLAVORS, key=int)
@@ -53,19 +81,58 @@ class FlavorsController(stackapi.Controller):
             if marker not in FLAVORS:
                 raise exc.HTTPBadRequest(explanation=f"marker [{marker}] not found")
             ids = ids[ids.index(marker) + 1 :]
+        flavors = [find_flavor(i) for i in ids]
+        chosen = [f for f in flavors if f is not None and _wanted(req, f)]
         limit = page_size(req)
-        flavors = [self._view(req, find_flavor(i), detail) for i in ids[:limit]]
-        return page(req, "flavors", flavors, limit, detail)
+        views = [self._view(req, f, detail) for f in chosen[:limit]]
+        return page(req, "flavors", views, limit, detail)
 
-    def _view(self, req: Request, flavor: dict | None, detail: bool) -> dict:
-        assert flavor is not None
+    def _view(self, req: Request, flavor: dict, detail: bool) -> dict:
+        """nova's views/flavors.py: ``basic`` for the index, ``show`` for detail and show."""
         view = {"id": flavor["id"], "name": flavor["name"]}
         if detail:
             view.update(
-                ram=flavor["ram"],
-                vcpus=flavor["vcpus"],
-                disk=flavor["disk"],
-                **{"OS-FLV-EXT-DATA:ephemeral": 0, "os-flavor-access:is_public": True},
+                {
+                    "ram": flavor["ram"],
+                    "vcpus": flavor["vcpus"],
+                    "disk": flavor["disk"],
+                    # nova says "" for no swap until 2.75 (then 0)
+                    "swap": flavor["swap"] or "",
+                    "rxtx_factor": 1.0,
+                    "OS-FLV-EXT-DATA:ephemeral": flavor["ephemeral"],
+                    "OS-FLV-DISABLED:disabled": False,
+                    "os-flavor-access:is_public": True,
+                }
             )
         view["links"] = item_links(req, "flavors", flavor["id"])
+        if req.api_version >= "2.55":
+            view["description"] = flavor["description"]
+        if detail and req.api_version >= "2.61":
+            view["extra_specs"] = dict(flavor["extra_specs"])
         return view
+
+
+def _wanted(req: Request, flavor: dict) -> bool:
+    """nova's filters: ``minRam``, ``minDisk`` (at least), ``is_public`` (``false``: none)."""
+    if flavor["ram"] < int(req.GET.get("minRam", 0)):
+        return False
+    if flavor["disk"] < int(req.GET.get("minDisk", 0)):
+        return False
+    return req.GET.get("is_public", "true").lower() not in ("false", "f", "0", "no", "off", "n")
+
+
+class FlavorExtraSpecsController(stackapi.Controller):
+    """``GET /flavors/{flavor_id}/os-extra_specs`` (and ``/{key}``): read-only, empty."""
+
+    @expected_errors(404)
+    def index(self, req: Request, flavor_id: str) -> dict:
+        return {"extra_specs": dict(_flavor_or_404(flavor_id)["extra_specs"])}
+
+    @expected_errors(404)
+    def show(self, req: Request, flavor_id: str, id: str) -> dict:
+        specs = _flavor_or_404(flavor_id)["extra_specs"]
+        if id not in specs:
+            raise exc.HTTPNotFound(
+                explanation=f"Flavor {flavor_id} has no extra specs with key {id}."
+            )
+        return {id: specs[id]}

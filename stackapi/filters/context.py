@@ -46,6 +46,8 @@ class ContextMiddleware(Middleware):
     client could send them.
     """
 
+    fault_statuses = (401,)  # listed in the OpenAPI document of what it guards
+
     def __init__(self, app: Callable, **conf: str) -> None:
         super().__init__(app, **conf)
         parse_options(self.options, conf)  # no options: any key is a mistake

@@ -33,7 +33,9 @@ def _as_methods(value: str) -> list[str]:
     return [method.upper() for method in as_list(value)]
 
 
-def _as_max_age(value: str) -> int:
+def _as_max_age(value: str) -> int | None:
+    if not str(value).strip():
+        return None  # "max_age =": no Access-Control-Max-Age (the browser's own default)
     seconds = as_int(value)
     if seconds < 0:
         raise ValueError("expected a number of seconds >= 0")
@@ -65,6 +67,10 @@ class CorsMiddleware(Middleware):
         max_age = 3600
         allow_credentials = false
 
+    ``allow_headers`` replaces the default list: keep ``Content-Type`` in it, or a
+    browser's JSON request (``Content-Type: application/json`` needs a preflight)
+    is refused.  ``max_age =`` (empty) sends no ``Access-Control-Max-Age``.
+
     ``allowed_origin`` (default: none, so nothing is allowed) may be ``*``
     (any origin; with ``allow_credentials`` the caller's origin is echoed,
     as browsers refuse ``*`` with credentials).  A request with an allowed
@@ -82,7 +88,9 @@ class CorsMiddleware(Middleware):
         Option("allow_methods", _as_methods, list(DEFAULT_METHODS), "methods allowed"),
         Option("allow_headers", as_list, list(DEFAULT_HEADERS), "request headers allowed"),
         Option("expose_headers", as_list, list(DEFAULT_EXPOSE), "response headers JS may read"),
-        Option("max_age", _as_max_age, 3600, "seconds a browser may cache a preflight"),
+        Option(
+            "max_age", _as_max_age, 3600, "seconds a browser may cache a preflight (empty: none)"
+        ),
         Option("allow_credentials", as_bool, False, "allow cookies/credentials"),
     )
 
@@ -107,6 +115,24 @@ class CorsMiddleware(Middleware):
             return start_response(status, _vary_origin(headers), exc_info)
 
         return self.next_app(environ, start_response_with_cors)
+
+    def answer_outside(self, environ: dict, response: webob.Response) -> webob.Response:
+        """The Guard's own answers get the CORS headers too (a browser can read its 400s).
+
+        A preflight never reaches an app, so it is answered as usual, even for a URL
+        the Guard refuses: the request that follows then gets the readable 400.
+        """
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is None:
+            return response
+        if environ["REQUEST_METHOD"] == "OPTIONS" and (
+            "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+        ):
+            return self.preflight(environ, origin)
+        for name, value in self.response_headers(origin):
+            response.headers[name] = value
+        response.headerlist = _vary_origin(list(response.headerlist))
+        return response
 
     def is_allowed(self, origin: str) -> bool:
         return self._any_origin or origin.lower() in self._origins
@@ -145,7 +171,8 @@ class CorsMiddleware(Middleware):
         resp.headers["Access-Control-Allow-Methods"] = ", ".join(self.allow_methods)
         if asked:
             resp.headers["Access-Control-Allow-Headers"] = ", ".join(asked)
-        resp.headers["Access-Control-Max-Age"] = str(self.max_age)
+        if self.max_age is not None:
+            resp.headers["Access-Control-Max-Age"] = str(self.max_age)
         resp.headers["Vary"] = "Origin"
         return resp
 

@@ -16,6 +16,7 @@ from stackapi.request_ids import (
     ENVIRON_KEY,
     GLOBAL_ENVIRON_KEY,
     HEADER,
+    current_environ,
     current_request_id,
     install_log_record_factory,
     is_valid_request_id,
@@ -61,16 +62,22 @@ class RequestIdMiddleware(Middleware):
             headers.append(header)
             return start_response(status, headers, exc_info)
 
-        previous = current_request_id.get()
+        previous = (current_request_id.get(), current_environ.get())
         current_request_id.set(request_id)
+        current_environ.set(environ)
         try:
             body = self.next_app(environ, start_response_with_id)
         except BaseException:
-            current_request_id.set(previous)
+            _restore(previous)
             raise
         # The id stays set while the server iterates the body; close() restores.
         wrapper = _SizedBody if hasattr(body, "__len__") else _Body
         return wrapper(body, previous)
+
+
+def _restore(previous: tuple[str | None, dict | None]) -> None:
+    current_request_id.set(previous[0])
+    current_environ.set(previous[1])
 
 
 class _Body:
@@ -78,7 +85,7 @@ class _Body:
 
     __slots__ = ("body", "previous")
 
-    def __init__(self, body: Iterable[bytes], previous: str | None) -> None:
+    def __init__(self, body: Iterable[bytes], previous: tuple[str | None, dict | None]) -> None:
         self.body = body
         self.previous = previous
 
@@ -91,7 +98,7 @@ class _Body:
             if close is not None:
                 close()
         finally:
-            current_request_id.set(self.previous)
+            _restore(self.previous)
 
 
 class _SizedBody(_Body):

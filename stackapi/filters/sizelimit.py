@@ -93,6 +93,7 @@ class SizeLimitMiddleware(Middleware):
     ``Content-Length`` is a 400.
     """
 
+    fault_statuses = (413,)  # listed in the OpenAPI document of what it guards
     options = (
         Option(
             "max_request_body_size",

@@ -18,31 +18,27 @@ expose chunk sizes).  Deadlines are totals (``client_header_timeout``,
 
 from __future__ import annotations
 
+import array
 import errno
+import fcntl
 import logging
 import socket
+import termios
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes
 
 import eventlet
 import httptools
 
 from stackapi.faults import BODY_LIMIT_KEY, GENERIC_500, exception_message, too_large
-from stackapi.grammar import Framing, Refusal, Target, check_head, check_trailer, parse_target
+from stackapi.grammar import Refusal, check_head, check_trailer, parse_target
 from stackapi.grammar import check_version as http_version
 from stackapi.request_ids import ENVIRON_KEY as REQUEST_ID_KEY
 from stackapi.request_ids import logging_request_id, new_request_id
-from stackapi.server.body import (
-    BodyError,
-    BodyMalformed,
-    BodyState,
-    BodyTimeout,
-    BodyTooLarge,
-    RequestBody,
-)
+from stackapi.server.body import BodyError, BodyMalformed, BodyState, BodyTimeout, BodyTooLarge
 from stackapi.server.listener import describe_address
+from stackapi.server.request import Request, build_environ
 from stackapi.server.response import Response
 
 if TYPE_CHECKING:
@@ -65,52 +61,8 @@ LINGER_READS = 16  # x 64 KiB: what a refused client may still send before we cl
 _QUIET_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN, errno.ESHUTDOWN})
 
 
-#: ``wsgi.input`` of every request without a body (it reads nothing, so one is shared).
-EMPTY_BODY = RequestBody(BodyState(length=0, chunked=False), lambda: None)
-
-
 class HeadTimeout(Exception):
     """A request head did not arrive in time: ``client_header_timeout`` or a stalled read."""
-
-
-class Request:
-    """One request as parsed: what its head said, and its body's state."""
-
-    __slots__ = (
-        "url",
-        "fields",
-        "head_done",
-        "method",
-        "version",
-        "target",
-        "framing",
-        "body",
-        "body_deadline",
-        "continue_sent",
-        "upgrade",
-        "environ",
-        "slots",
-    )
-
-    def __init__(self) -> None:
-        self.url = b""
-        self.fields: list[tuple[str, str]] = []
-        self.head_done = False
-        self.method = ""
-        self.version = "HTTP/1.1"
-        self.target: Target | None = None
-        self.framing: Framing | None = None
-        self.body: BodyState | None = None
-        self.body_deadline: float | None = None
-        self.continue_sent = False
-        self.upgrade = False
-        self.environ: dict | None = None
-        self.slots: Any = None  # the request slot's semaphore while the app runs
-
-    @property
-    def line(self) -> str:
-        """The request line, for log lines."""
-        return f"{self.method} {self.url.decode('latin-1')} {self.version}"
 
 
 class Connection:
@@ -500,7 +452,7 @@ class Connection:
 
     def _dispatch(self, req: Request, generation: Generation) -> bool:
         """Run the app for ``req`` in a request slot and write its response."""
-        environ = self._environ(req, generation)
+        environ = build_environ(req, generation, self.address, lambda: self.pull_body(req))
         registry = self.registry
         close = (
             req.framing.close
@@ -523,8 +475,11 @@ class Connection:
         if ACCESS.isEnabledFor(logging.INFO):
             _access(self.client, req, response, started)
         keep = not response.close and not self.lost and not registry.draining
-        if keep and req.body is not None and not req.body.complete:
+        unread = req.body is not None and not req.body.complete
+        if keep and unread:
             keep = self._discard(req)
+        if not keep and unread and not self.lost:
+            self._linger()  # closing on unread bytes would reset the response away
         return keep
 
     def _run_app(self, app: Any, environ: dict, response: Response) -> None:
@@ -543,36 +498,6 @@ class Connection:
             with logging_request_id(request_id):
                 LOG.exception("the app failed on %r from %s", environ["RAW_URI"], self.client)
             response.fail(500, GENERIC_500, request_id)
-
-    def _environ(self, req: Request, generation: Generation) -> dict:
-        """The WSGI environ (PEP 3333, plus RAW_URI) of ``req``."""
-        target = req.target
-        path = target.path
-        if "%" in path:
-            path = unquote_to_bytes(path).decode("latin-1")
-        environ = generation.environ.copy()
-        environ["REQUEST_METHOD"] = req.method
-        environ["PATH_INFO"] = path
-        environ["QUERY_STRING"] = target.query
-        environ["SERVER_PROTOCOL"] = req.version
-        environ["RAW_URI"] = req.url.decode("latin-1")
-        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = _remote(self.address)
-        for name, value in req.fields:
-            key = _environ_key(name)
-            if key is None:
-                continue  # a name with "_": it would alias the dashed one (nginx drops it too)
-            if key in environ and key.startswith("HTTP_"):
-                environ[key] += "," + value
-            else:
-                environ[key] = value
-        if target.host is not None:  # absolute-form: its host replaces Host (RFC 9112 3.2.2)
-            environ["HTTP_HOST"] = target.host
-        if req.body is not None:
-            environ["wsgi.input"] = RequestBody(req.body, lambda: self.pull_body(req))
-            req.environ = environ
-        else:
-            environ["wsgi.input"] = EMPTY_BODY
-        return environ
 
     # -- writing ----------------------------------------------------------------------
 
@@ -640,6 +565,16 @@ class Connection:
                     exception_message(exc),
                 )
 
+    def has_pending_bytes(self) -> bool:
+        """Whether the client sent bytes this connection has not read (FIONREAD: no read,
+        no wait)."""
+        count = array.array("i", [0])
+        try:
+            fcntl.ioctl(self.raw.fileno(), termios.FIONREAD, count, True)
+        except OSError:
+            return False
+        return count[0] > 0
+
     def evict(self) -> None:
         """Close this (idle) connection from another green thread: its read returns EOF."""
         try:
@@ -667,29 +602,6 @@ def _late(phase: str, settings: ServerSettings) -> Exception:
     return BodyTimeout(
         explanation=f"The request body did not arrive within {settings.client_body_timeout:g}s."
     )
-
-
-def _remote(address: Any) -> tuple[str, str]:
-    if isinstance(address, tuple):
-        return address[0], str(address[1])
-    return "", ""
-
-
-#: Field name -> environ key; bounded, since clients choose the names.
-_KEYS: dict[str, str] = {}
-
-
-def _environ_key(name: str) -> str | None:
-    key = _KEYS.get(name)
-    if key is None:
-        if "_" in name:
-            return None
-        key = name.upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = "HTTP_" + key
-        if len(_KEYS) < 1024:
-            _KEYS[name] = key
-    return key
 
 
 def _access(client: str, req: Request, response: Response, started: float) -> None:

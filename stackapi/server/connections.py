@@ -10,6 +10,7 @@ room; only when none is idle is a new one refused, with a 503 fault.
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import socket
 import sys
@@ -21,7 +22,7 @@ import eventlet.greenio
 import eventlet.semaphore
 
 from stackapi import __version__
-from stackapi.guard import Guard
+from stackapi.guard import guarded
 from stackapi.request_ids import new_request_id
 from stackapi.server.connection import Connection
 from stackapi.server.listener import fit_connection_cap, tls_context
@@ -32,6 +33,7 @@ LOG = logging.getLogger("stackapi.server")
 #: Seconds a client that connected just before a drain has to send its request.
 FIRST_REQUEST_GRACE = 2.0
 _FULL_LOG_EVERY = 10.0  # seconds between two "connections are full" warnings
+_EVICTION_CANDIDATES = 64  # idle connections looked at per eviction, oldest first
 _RETRY_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR, errno.EAGAIN})
 _NO_FD_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
@@ -42,14 +44,34 @@ class Generation:
     SIGHUP makes a new one; a request keeps the generation it started with.
     """
 
-    def __init__(self, app: Callable, settings: ServerSettings, environ: dict) -> None:
+    def __init__(self, app: Callable, settings: ServerSettings, listener: socket.socket) -> None:
         # URLs checked, responses written only as valid HTTP (stackapi/guard.py).
-        self.app = app if isinstance(app, Guard) else Guard(app)
+        self.app = guarded(app)
         self.settings = settings
         self.slots = eventlet.semaphore.Semaphore(settings.pool_size)
-        self.environ = environ
+        self.environ = base_environ(listener, settings)
         # Read again at each reload: SIGHUP is how a renewed certificate is taken up.
         self.tls = tls_context(settings) if settings.cert_file else None
+
+
+def base_environ(listener: socket.socket, settings: ServerSettings) -> dict:
+    """The environ keys every request of a generation shares (PEP 3333)."""
+    name = listener.getsockname()
+    host, port = (name[0], str(name[1])) if isinstance(name, tuple) else ("localhost", "")
+    return {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": host,
+        "SERVER_PORT": port,
+        "SERVER_SOFTWARE": f"stackapi/{__version__}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https" if settings.cert_file else "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": settings.workers > 1,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+    }
 
 
 class Connections:
@@ -59,7 +81,7 @@ class Connections:
 
         connections = Connections(listener, generation)
         connections.start()          # accepts in its own green thread
-        connections.generation = new_generation   # a reload
+        connections.replace(new_generation)       # a reload
         connections.drain()          # SIGTERM: stop accepting, close the idle
     """
 
@@ -71,32 +93,12 @@ class Connections:
         self.listener = eventlet.greenio.GreenSocket(listener.dup())
         self.open: set[Connection] = set()
         # Idle connections, oldest first: kept-alive ones, and new ones yet to send a byte.
-        self.waiting: dict[Connection, float] = {}
-        self.silent: dict[Connection, float] = {}
+        self.waiting: dict[Connection, None] = {}
+        self.silent: dict[Connection, None] = {}
         self.draining = False
         self.in_flight = 0
         self.acceptor: eventlet.greenthread.GreenThread | None = None
         self._full_logged = 0.0
-
-    @staticmethod
-    def base_environ(listener: socket.socket, settings: ServerSettings) -> dict:
-        """The environ keys every request of a generation shares (PEP 3333)."""
-        name = listener.getsockname()
-        host, port = (name[0], str(name[1])) if isinstance(name, tuple) else ("localhost", "")
-        return {
-            "GATEWAY_INTERFACE": "CGI/1.1",
-            "SCRIPT_NAME": "",
-            "SERVER_NAME": host,
-            "SERVER_PORT": port,
-            "SERVER_SOFTWARE": f"stackapi/{__version__}",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "https" if settings.cert_file else "http",
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": settings.workers > 1,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-        }
 
     def replace(self, generation: Generation) -> None:
         """A reload: the next requests get ``generation``; a new cap applies to new accepts."""
@@ -159,7 +161,7 @@ class Connections:
     # -- what connections report ------------------------------------------------------
 
     def idle(self, connection: Connection) -> None:
-        (self.silent if connection.fresh else self.waiting)[connection] = time.monotonic()
+        (self.silent if connection.fresh else self.waiting)[connection] = None
         if self.draining:  # it connected just before the drain: a grace period
             eventlet.spawn_after(FIRST_REQUEST_GRACE, self._evict_if_idle, connection)
 
@@ -173,20 +175,18 @@ class Connections:
 
     def evict_oldest(self) -> bool:
         """Close the connection idle the longest: a kept-alive one first, else a new one
-        silent for FIRST_REQUEST_GRACE (a younger one's request may be on its way).
-        False if none is idle."""
-        if self.waiting:
-            connection = next(iter(self.waiting))
-        elif (
-            self.silent
-            and next(iter(self.silent.values())) < time.monotonic() - FIRST_REQUEST_GRACE
-        ):
-            connection = next(iter(self.silent))
-        else:
-            return False
-        self.busy(connection)
-        connection.evict()
-        return True
+        that sent nothing; False if none is idle.
+
+        One whose request has arrived but not been read yet (its green thread has
+        not run since) is not idle: the kernel holds bytes for it, so it is passed over.
+        """
+        for idle in (self.waiting, self.silent):
+            for connection in list(itertools.islice(idle, _EVICTION_CANDIDATES)):
+                if not connection.has_pending_bytes():
+                    self.busy(connection)
+                    connection.evict()
+                    return True
+        return False
 
     def _evict_if_idle(self, connection: Connection) -> None:
         if connection in self.waiting or connection in self.silent:

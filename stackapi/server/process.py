@@ -78,8 +78,8 @@ class Server:
     def serve(self, app: Callable) -> int:
         for signum in (*_STOP_SIGNALS, signal.SIGHUP):
             signal.signal(signum, self._record)
-        environ = Connections.base_environ(self.listener, self.settings)
-        self.connections = Connections(self.listener, Generation(app, self.settings, environ))
+        generation = Generation(app, self.settings, self.listener)
+        self.connections = Connections(self.listener, generation)
         self.connections.start()
         if self.parent_pid is None:  # a worker's parent says when all are ready
             LOG.info("ready: %d requests in flight at most", self.settings.pool_size)
@@ -111,8 +111,7 @@ class Server:
         try:
             app, settings = self.reload()
             self.settings.carry_restart_only(settings, (*RESTART_ONLY, "workers"))
-            environ = Connections.base_environ(self.listener, settings)
-            generation = Generation(app, settings, environ)
+            generation = Generation(app, settings, self.listener)
         except StackapiError as exc:
             LOG.error("reload failed, still serving the previous configuration: %s", exc)
             self.notify("READY=1")

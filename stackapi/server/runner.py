@@ -11,12 +11,12 @@ is not a reload here (use ``pserve --reload`` or ``stackapi-server``).
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Callable
 
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+from stackapi.server import quiet_import_notices
 
-from stackapi.server import listener, process  # noqa: E402 - the filter goes first
+quiet_import_notices()
+from stackapi.server import listener, process  # noqa: E402 - the notices are quiet first
 from stackapi.server.settings import ServerSettings  # noqa: E402
 
 process.patch()

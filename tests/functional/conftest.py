@@ -23,6 +23,7 @@ import pytest
 
 from conftest import CONFIGS, ServerProcess, server_args
 from demo_config import demo_ini
+from stackapi.demo.images import CIRROS
 from stackapi.faults import fault_name
 
 from .rawhttp import Connection, Response, request
@@ -51,7 +52,7 @@ INTERNALS = re.compile(
 
 def create_body(name: str) -> bytes:
     """A valid create document for the demo collection."""
-    return json.dumps({"server": {"name": name, "flavorRef": "1"}}).encode()
+    return json.dumps({"server": {"name": name, "flavorRef": "1", "imageRef": CIRROS}}).encode()
 
 
 def created_id(resp: Response) -> str:

@@ -1,21 +1,22 @@
-"""State: a failing request changes nothing in the demo's SQLite file, nor does kill -9.
+"""State: a failing request changes nothing in the demo's database, nor does kill -9.
 
 The demo (stackapi/demo/store.py) runs each request in one transaction,
-committed before the answer.  These cases read its database file directly
-(not through the API) before and after.  tests/apps/state_probe.py adds what
-the demo has no reason to have: a create refused after its INSERT, and one that
-pauses after it, so that ``kill -9`` lands in the middle of a transaction.
+committed before the answer.  These cases read its database directly (not
+through the API) before and after, on SQLite and on PostgreSQL.
+tests/apps/state_probe.py adds what the demo has no reason to have: a create
+refused after its INSERT, and one that pauses after it, so that ``kill -9``
+lands in the middle of a transaction.
 """
 
 import json
 import socket
-import sqlite3
 import uuid
 from pathlib import Path
 
 import pytest
 
-from demo_config import demo_ini
+from conftest import DATABASES, new_demo_db
+from demo_config import DemoDatabase
 
 from .conftest import (
     AUTH,
@@ -37,29 +38,19 @@ PROBE = "extensions = state_probe:StateProbe"
 MISSING = str(uuid.uuid4())
 
 
-def probe_ini(directory: Path) -> Path:
-    """The shipped demo ini in ``directory`` (database too), with the state probe attached."""
-    return demo_ini(directory, api_options=PROBE)
+def probe_ini(directory: Path, db: DemoDatabase) -> Path:
+    """The shipped demo ini in ``directory`` on ``db``, with the state probe attached."""
+    return db.ini(directory, api_options=PROBE)
 
 
-def select(ini: Path, sql: str) -> list[tuple]:
-    """``sql`` on the demo's database file, read-only, beside the server."""
-    db = sqlite3.connect(f"file:{ini.parent / 'demo.sqlite3'}?mode=ro", uri=True)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+def table(db: DemoDatabase) -> list[tuple]:
+    """Every row of the servers table, all columns, as the database has it."""
+    return db.select("SELECT * FROM servers ORDER BY seq")
 
 
-def table(ini: Path) -> list[tuple]:
-    """Every row of the servers table, all columns, as the database file has it."""
-    return select(ini, "SELECT * FROM servers ORDER BY seq")
-
-
-def rows(ini: Path) -> list[tuple]:
-    """(id, name, status, flavor) of project demo's servers, newest first, from the file."""
-    return select(
-        ini,
+def rows(db: DemoDatabase) -> list[tuple]:
+    """(id, name, status, flavor) of project demo's servers, newest first, from the database."""
+    return db.select(
         "SELECT id, name, status, flavor_id FROM servers WHERE project_id = 'demo'"
         " ORDER BY seq DESC",
     )
@@ -149,14 +140,15 @@ BAD_REQUESTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def state_server(tmp_path_factory):
+@pytest.fixture(scope="module", params=DATABASES)
+def state_server(tmp_path_factory, request):
     """The demo on a private database with the state probe, three servers; shared by the module."""
-    ini = probe_ini(tmp_path_factory.mktemp("state"))
-    server = start_server(ini, ini.parent)
+    directory = tmp_path_factory.mktemp("state")
+    db = new_demo_db(request, request.param, directory)
+    server = start_server(probe_ini(directory, db), directory)
     try:
         first = [create(Corpus(server), n) for n in ("first", "b", "c")][0]
-        yield server, ini, first
+        yield server, db, first
     finally:
         server.kill()
     assert "Traceback" not in server.log_text(), f"a traceback in {server.log_path}"
@@ -164,17 +156,17 @@ def state_server(tmp_path_factory):
 
 @pytest.mark.parametrize("case", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
 def test_a_failing_request_leaves_the_state_unchanged(state_server, case):
-    server, ini, first = state_server
+    server, db, first = state_server
     demo = Corpus(server)
     method, path, headers, body, status = case
-    before = table(ini)
-    assert listed(demo) == rows(ini) and len(before) == 3
+    before = table(db)
+    assert listed(demo) == rows(db) and len(before) == 3
 
     assert_fault(
         demo.exchange(request(method, COLLECTION + path.format(first=first), headers, body)),
         status,
     )
-    assert table(ini) == before
+    assert table(db) == before
     demo.still_serving()
 
 
@@ -184,23 +176,23 @@ def test_a_failing_request_leaves_the_state_unchanged(state_server, case):
     ids=["two lengths", "plus sign"],
 )
 def test_a_smuggled_create_changes_nothing(state_server, framing):
-    server, ini, _ = state_server
+    server, db, _ = state_server
     demo = Corpus(server)
-    before = table(ini)
+    before = table(db)
     smuggled = create_request(create_body("smuggled"))
     headers = [(k, v.format(n=len(smuggled))) for k, v in framing]
     with demo.connect() as conn:
         conn.send(request("POST", COLLECTION, AUTH + JSON + headers) + smuggled)
         assert_fault(conn.read_response(), 400)
         assert conn.closed_by_server() and conn.buffer == b""
-    assert table(ini) == before
+    assert table(db) == before
     demo.still_serving()
 
 
 def test_a_client_vanishing_mid_body_changes_nothing(state_server):
-    server, ini, _ = state_server
+    server, db, _ = state_server
     demo = Corpus(server)
-    before = table(ini)
+    before = table(db)
     body = create_body("half-sent")
     for half_close in (True, False):
         sock = socket.create_connection(demo.address, timeout=10)
@@ -210,12 +202,12 @@ def test_a_client_vanishing_mid_body_changes_nothing(state_server):
             sock.shutdown(socket.SHUT_WR)
             assert b" 400 " in sock.recv(65536).split(b"\r\n")[0]  # the body ended early
         sock.close()
-    assert table(ini) == before
+    assert table(db) == before
     demo.still_serving()
 
 
-def test_what_was_answered_survives_kill_9(run_server, tmp_path):
-    ini = probe_ini(tmp_path)
+def test_what_was_answered_survives_kill_9(run_server, tmp_path, demo_db):
+    db, ini = demo_db, probe_ini(tmp_path, demo_db)
     demo = Corpus(run_server(ini))
     ids = [create(demo, f"durable-{n}") for n in range(20)]
     renamed = demo.exchange(
@@ -230,23 +222,23 @@ def test_what_was_answered_survives_kill_9(run_server, tmp_path):
     demo.server.kill()
 
     restarted = Corpus(run_server(ini))
-    assert listed(restarted) == answered == rows(ini)
+    assert listed(restarted) == answered == rows(db)
     assert (ids[0], "renamed", "ACTIVE", "1") in answered
     assert (ids[2], "durable-2", "PAUSED", "1") in answered
     assert ids[1] not in [row[0] for row in answered] and len(answered) == 19
     restarted.still_serving()
 
 
-def test_a_write_cut_by_kill_9_is_all_or_nothing(run_server, tmp_path):
-    ini = probe_ini(tmp_path)
+def test_a_write_cut_by_kill_9_is_all_or_nothing(run_server, tmp_path, demo_db):
+    db, ini = demo_db, probe_ini(tmp_path, demo_db)
     demo = Corpus(run_server(ini))
     create(demo, "kept")
-    before = table(ini)
+    before = table(db)
     with demo.connect() as conn:
         conn.send(create_request(create_body("pause-after-write")))
         demo.wait_log("state probe: pause-after-write written, pausing")  # INSERT done
         demo.server.kill()  # SIGKILL, mid-transaction
     restarted = Corpus(run_server(ini))
-    assert table(ini) == before
+    assert table(db) == before
     assert [row[1] for row in listed(restarted)] == ["kept"]
     restarted.still_serving()
