@@ -180,6 +180,10 @@ def test_at_the_connection_cap_the_oldest_idle_go_first_then_new_ones_are_refuse
         head, _, body = refused.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 503 ") and b"Connection: close" in head
         assert b'"serviceUnavailable"' in body
+        for _ in range(5):  # one that sends its request at once reads the 503, not a reset
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+                sock.sendall(b"GET /probe HTTP/1.1\r\nHost: t\r\n\r\n")
+                assert read_all(sock).startswith(b"HTTP/1.1 503 ")
         for sock in busy:  # the busy ones are served in full
             assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
     finally:

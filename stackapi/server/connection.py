@@ -479,7 +479,7 @@ class Connection:
         if keep and unread:
             keep = self._discard(req)
         if not keep and unread and not self.lost:
-            self._linger()  # closing on unread bytes would reset the response away
+            linger(self.sock, self.raw)  # closing on unread bytes would reset the response away
         return keep
 
     def _run_app(self, app: Any, environ: dict, response: Response) -> None:
@@ -520,7 +520,7 @@ class Connection:
         self.send(Response.fault_bytes(status, message, request_id))
         with logging_request_id(request_id):
             LOG.info("refused a request from %s: %d %s", self.client, status, message)
-        self._linger()
+        linger(self.sock, self.raw)
 
     def _head_timed_out(self, reason: str) -> None:
         LOG.info(
@@ -531,18 +531,6 @@ class Connection:
         request_id = new_request_id()
         message = "The request head did not arrive in time."
         self.send(Response.fault_bytes(408, message, request_id))
-
-    def _linger(self) -> None:
-        """Read what the client still sends before closing (bounded): closing with unread
-        bytes makes the kernel send RST, which can destroy the response in flight."""
-        try:
-            self.raw.shutdown(socket.SHUT_WR)
-            self.sock.settimeout(LINGER_SECONDS)
-            for _ in range(LINGER_READS):
-                if not self.sock.recv(READ_SIZE):
-                    break
-        except OSError:
-            pass  # the client went away or stayed silent: nothing left to protect
 
     def _report_body(self, req: Request, exc: BodyError) -> None:
         """One INFO line for a body that broke, with the request's id."""
@@ -617,3 +605,19 @@ def _access(client: str, req: Request, response: Response, started: float) -> No
 
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def linger(sock: socket.socket, raw: socket.socket | None = None) -> None:
+    """Read what the client still sends before closing (bounded): closing with unread
+    bytes makes the kernel send RST, which can destroy the response in flight.
+
+    ``raw`` is the TCP socket under ``sock`` when ``sock`` is TLS (for shutdown()).
+    """
+    try:
+        (raw or sock).shutdown(socket.SHUT_WR)
+        sock.settimeout(LINGER_SECONDS)
+        for _ in range(LINGER_READS):
+            if not sock.recv(READ_SIZE):
+                break
+    except OSError:
+        pass  # the client went away or stayed silent: nothing left to protect

@@ -24,7 +24,7 @@ import eventlet.semaphore
 from stackapi import __version__
 from stackapi.guard import guarded
 from stackapi.request_ids import new_request_id
-from stackapi.server.connection import Connection
+from stackapi.server.connection import Connection, linger
 from stackapi.server.listener import fit_connection_cap, tls_context
 from stackapi.server.response import Response
 from stackapi.server.settings import ServerSettings
@@ -34,6 +34,9 @@ LOG = logging.getLogger("stackapi.server")
 FIRST_REQUEST_GRACE = 2.0
 _FULL_LOG_EVERY = 10.0  # seconds between two "connections are full" warnings
 _EVICTION_CANDIDATES = 64  # idle connections looked at per eviction, oldest first
+#: Refused connections that may linger at once so their 503 is read, not reset away;
+#: past it a refusal closes at once (a flood of them costs no more than this).
+REFUSALS_LINGERING = 64
 _RETRY_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR, errno.EAGAIN})
 _NO_FD_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
@@ -99,6 +102,7 @@ class Connections:
         self.in_flight = 0
         self.acceptor: eventlet.greenthread.GreenThread | None = None
         self._full_logged = 0.0
+        self.refusals = eventlet.GreenPool(REFUSALS_LINGERING)
 
     def replace(self, generation: Generation) -> None:
         """A reload: the next requests get ``generation``; a new cap applies to new accepts."""
@@ -149,8 +153,19 @@ class Connections:
             sock.settimeout(0.0)
             sock.send(Response.fault_bytes(503, message, new_request_id()))
         except OSError:
-            pass
-        sock.close()
+            sock.close()
+            return
+        if self.refusals.free():
+            self.refusals.spawn_n(self._linger_and_close, sock)
+        else:
+            sock.close()
+
+    @staticmethod
+    def _linger_and_close(sock: socket.socket) -> None:
+        try:
+            linger(sock)
+        finally:
+            sock.close()
 
     def _warn_full(self, message: str) -> None:
         now = time.monotonic()
