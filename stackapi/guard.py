@@ -167,7 +167,7 @@ class _Exchange:
 
     def finish(self, body: Iterable[bytes]) -> Iterable[bytes]:
         if not self.started:  # a lazy app calls start_response with its first chunk
-            body = _Primed(body)
+            body = Primed(body)
         if self.problem is not None:
             _close(body)
             return self.server_error()
@@ -190,7 +190,7 @@ class _Exchange:
         return self.guard.answer_outside(arrived, fault)(self.environ, self.server_start_response)
 
 
-class _Primed:
+class Primed:
     """A body whose first chunk is pulled at once, so its start_response has been called."""
 
     __slots__ = ("body", "iterator", "first")

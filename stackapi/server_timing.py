@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from stackapi.errors import ConfigError
+from stackapi.guard import Primed
 from stackapi.options import as_bool
 
 SETTING = "server_timing"
@@ -111,33 +112,12 @@ class ServerTiming:
 
         body = self.app(environ, hold)
         if not held:  # a lazy app starts its response with its first chunk
-            body = _Primed(body)
+            body = Primed(body)
         status, headers, exc_info = held
         write = start_response(status, [*headers, (HEADER, header_value(timings))], exc_info)
         for chunk in written:
             write(chunk)
         return body
-
-
-class _Primed:
-    """A body whose first chunk is pulled at once, so its start_response has been called."""
-
-    __slots__ = ("body", "iterator", "first")
-
-    def __init__(self, body: Iterable[bytes]) -> None:
-        self.body = body
-        self.iterator = iter(body)
-        self.first = next(self.iterator, None)
-
-    def __iter__(self) -> Iterator[bytes]:
-        if self.first is not None:
-            yield self.first
-        yield from self.iterator
-
-    def close(self) -> None:
-        close = getattr(self.body, "close", None)
-        if close is not None:
-            close()
 
 
 def header_value(timings: list[tuple[str, float]]) -> str:
