@@ -163,6 +163,21 @@ def test_create_with_counts_and_a_reservation_id(api):
     assert {s["OS-EXT-SRV-ATTR:reservation_id"] for s in listed} == {rid}
 
 
+@pytest.mark.parametrize(
+    ("counts", "built"),
+    [
+        ({"min_count": "0"}, 1),
+        ({"min_count": "0", "max_count": "0"}, 1),
+        ({"min_count": "0", "max_count": "2"}, 2),
+    ],
+)
+def test_a_count_of_0_is_nova_s_default(api, counts, built):
+    """The schema lets "0" through (a string); nova's compute API reads 0 as its default."""
+    body = {"name": "zero", "flavorRef": "1", "imageRef": CIRROS, **counts}
+    assert post(api, body).json["server"]["id"]
+    assert count(api) == built
+
+
 def test_create_stores_what_nova_stores(api):
     given = {"accessIPv4": "192.0.2.10", "accessIPv6": "2001:db8::10", "config_drive": "true",
              "OS-DCF:diskConfig": "AUTO", "user_data": "I2Nsb3VkLWNvbmZpZwo=",
