@@ -490,6 +490,12 @@ def test_changes_since(api):
     }
     resp = api.get(f"{SERVERS}?changes-since=yesterday", headers=ALICE, status=400)
     assert "changes-since" in message(resp)
+    # A time far in the future or past: a 400 or every server, never a 500 or none.
+    resp = api.get(SERVERS, headers=ALICE, params={"changes-since": "9999-12-31T23:59:59-01:00"},
+                   status=400)  # fmt: skip
+    assert "changes-since" in message(resp)
+    listed = api.get(SERVERS, headers=ALICE, params={"changes-since": "0999-01-01T00:00:00Z"})
+    assert [s["id"] for s in listed.json["servers"]] == [old]
 
 
 def test_name_is_a_regular_expression_as_nova(api):

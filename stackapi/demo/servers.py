@@ -466,14 +466,16 @@ def _utc_text(value: str) -> str:
     """An ISO 8601 time as the store writes times (UTC, ``...Z``); else nova's 400."""
     try:
         when = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        when = when.astimezone(datetime.timezone.utc)  # OverflowError past year 9999
+    except (ValueError, OverflowError):
         raise exc.HTTPBadRequest(
             explanation=f"Invalid input for query parameters changes-since. Value: {value}. "
             f"'{value}' is not a 'date-time'"
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: %Y does not pad years before 1000 to four digits
+    return when.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 __all__ = ["ServersController", "QUOTA", "get_server", "visible"]
