@@ -552,3 +552,13 @@ def test_update_answers_the_basic_view(api):
     server = resp.json["server"]
     assert server["name"] == "b" and server["flavor"]["original_name"] == "m1.tiny"
     assert "OS-EXT-STS:vm_state" not in server  # nova before 2.75
+
+
+def test_image_list_limits_as_glance(api):
+    """``GET /image/v2/images``: ``limit=0`` is an empty page, a non-ASCII digit a 400."""
+    images = "/image/v2/images"
+    assert api.get(images, params={"limit": "0"}, headers=ALICE).json["images"] == []
+    listed = api.get(images, params={"limit": "1"}, headers=ALICE).json["images"]
+    assert [i["name"] for i in listed] == ["cirros"]
+    resp = api.get(images, params={"limit": "\u00b2"}, headers=ALICE, status=400)
+    assert message(resp) == "limit param must be an integer"
