@@ -134,8 +134,22 @@ class Connection:
         if first != b"\x16":  # TLS records of a handshake start with 22
             self.refuse(400, "This port speaks HTTPS: the request was sent as plain HTTP.")
             return False
+        # The whole handshake is due client_header_timeout after the accept: the socket's
+        # timeout bounds each read only, and a client may trickle its ClientHello.
+        deadline = _deadline(settings.client_header_timeout, self.accepted)
+        late = HeadTimeout(f"client_header_timeout {settings.client_header_timeout:g}s")
         try:
-            self.sock = self.registry.generation.tls.wrap_socket(self.raw, server_side=True)
+            tls = self.registry.generation.tls
+            self.sock = tls.wrap_socket(self.raw, server_side=True, do_handshake_on_connect=False)
+            with eventlet.Timeout(deadline and max(0.0, deadline - time.monotonic()), late):
+                self.sock.do_handshake()
+        except HeadTimeout as exc:
+            LOG.info(
+                "closing the connection of %s: its TLS handshake was not complete (%s)",
+                self.client,
+                exc,
+            )
+            return False
         except (OSError, ValueError) as exc:
             LOG.info("connection of %s closed: %s", self.client, _reason(exc))
             return False
