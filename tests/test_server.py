@@ -350,6 +350,25 @@ def test_tls(run_server, certificate):
     assert "Traceback" not in server.log_text()
 
 
+def test_sigterm_closes_an_idle_tls_keep_alive_connection_at_once(run_server, certificate):
+    cert, key = certificate
+    server = run_server(
+        PROBE_INI, "--cert-file", str(cert), "--key-file", str(key),
+        "--keepalive-timeout", "20",
+    )  # fmt: skip
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        with context.wrap_socket(raw) as sock:
+            sock.sendall(b"GET /tls HTTP/1.1\r\nHost: t\r\n\r\n")  # kept alive
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            start = time.monotonic()
+            assert server.stop() == 0
+            waited = time.monotonic() - start
+    assert waited < 10.0, f"the drain waited {waited:.1f}s for an idle TLS connection"
+    assert "Traceback" not in server.log_text()
+
+
 def client_hello() -> bytes:
     """The first flight of a real TLS client (a ClientHello record), made in memory."""
     context = ssl.create_default_context()

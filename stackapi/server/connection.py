@@ -18,6 +18,7 @@ expose chunk sizes).  Deadlines are totals (``client_header_timeout``,
 
 from __future__ import annotations
 
+import _socket
 import array
 import errno
 import fcntl
@@ -141,6 +142,8 @@ class Connection:
         try:
             tls = self.registry.generation.tls
             self.sock = tls.wrap_socket(self.raw, server_side=True, do_handshake_on_connect=False)
+            # wrap_socket() detached the TCP socket: shutdown() and FIONREAD go through this.
+            self.raw = _TransportOf(self.sock)
             with eventlet.Timeout(deadline and max(0.0, deadline - time.monotonic()), late):
                 self.sock.do_handshake()
         except HeadTimeout as exc:
@@ -583,6 +586,26 @@ class Connection:
             self.raw.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+class _TransportOf:
+    """The TCP connection under a TLS socket: its descriptor, and shutdown() on it.
+
+    The socket that ``wrap_socket()`` wrapped is detached (its ``fileno()`` is -1),
+    and the TLS socket's own ``shutdown()`` drops its TLS state under the green
+    thread reading it; this shuts the descriptor down, so that read sees EOF.
+    """
+
+    __slots__ = ("tls",)
+
+    def __init__(self, tls: Any) -> None:
+        self.tls = tls
+
+    def fileno(self) -> int:
+        return self.tls.fileno()
+
+    def shutdown(self, how: int) -> None:
+        _socket.socket.shutdown(self.tls, how)
 
 
 def _deadline(seconds: float, start: float | None = None) -> float | None:
