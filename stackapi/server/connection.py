@@ -279,9 +279,12 @@ class Connection:
 
     def _upgraded(self) -> None:
         """httptools stops after a head asking for Upgrade (or CONNECT): serve that one
-        request as plain HTTP/1.1, then close; its body was not framed, so none may come."""
+        request as plain HTTP/1.1, then close; its body was not framed, so none may come.
+
+        (httptools calls ``on_message_complete`` first, so an announced body would
+        reach the app as an empty one.)"""
         req = self.req
-        if req.body is not None and not req.body.complete:
+        if req.body is not None:
             raise Refusal(400, "A request asking for a protocol upgrade cannot have a body here.")
         req.upgrade = True
 

@@ -245,6 +245,22 @@ CHUNKED = read_head("Transfer-Encoding: chunked\r\n")
 
 
 @pytest.mark.parametrize(
+    "framing, body",
+    [
+        ("Content-Length: 5", b"hello"),
+        ("Transfer-Encoding: chunked", chunk(b"hello") + b"0\r\n\r\n"),
+    ],
+    ids=["content-length", "chunked"],
+)
+def test_an_upgrade_request_with_a_body_is_400_not_an_empty_body(wire, framing, body):
+    # httptools stops at such a head as if the message had ended: the app would read b"".
+    head = read_head(f"Connection: Upgrade\r\nUpgrade: h2c\r\n{framing}\r\n")
+    fault = refused(wire, head + body)
+    assert fault["message"] == "A request asking for a protocol upgrade cannot have a body here."
+    wire.still_serving()
+
+
+@pytest.mark.parametrize(
     "data",
     [CHUNKED + b"zz\r\nabc\r\n0\r\n\r\n",
      CHUNKED + chunk(b"abcdef", "3") + b"0\r\n\r\n",
