@@ -90,6 +90,9 @@ class Response:
 
     def write(self, data: bytes, known: int | None = None) -> None:
         """Body bytes (also the legacy ``write()`` callable that start_response returns)."""
+        if type(data) is not bytes and not isinstance(data, bytes | bytearray | memoryview):
+            # Before the head is marked sent: the server's 500 can still replace it.
+            raise TypeError(f"a response body must be bytes, not {type(data).__name__}")
         if not self.head_sent:
             head = self._head(known)
             if self.bodyless:

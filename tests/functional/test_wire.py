@@ -362,6 +362,15 @@ def test_a_client_gone_mid_response_stops_the_body_and_closes_it(wire):
     wire.still_serving()
 
 
+@pytest.mark.parametrize("path", ["/text", "/text?lazy=1"])
+def test_a_str_body_is_the_servers_500_not_an_empty_reply(run_server, path):
+    server = run_server(WIRE_INI)  # its own: the app's traceback is logged
+    with Wire(server).connect() as conn:
+        conn.send(request("GET", path))
+        assert_fault(conn.read_response(), 500)
+    server.wait_log(rf'"GET {re.escape(path)} HTTP/1.1" status: 500 ')
+
+
 def test_a_pipelined_flood_is_answered_in_order(wire):
     with wire.connect() as conn:
         conn.send(b"".join(request("GET", f"/environ?n={n}") for n in range(300)))
