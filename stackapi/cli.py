@@ -132,8 +132,9 @@ def run(args: argparse.Namespace) -> int:
 
     def reload() -> tuple[Callable, ServerSettings]:
         new_settings = read_settings(args)
+        app = load_app()  # first: an ini whose app cannot load changes nothing, logging neither
         setup_logging(args.config)
-        return load_app(), new_settings
+        return app, new_settings
 
     process.patch()
     app = load_app()

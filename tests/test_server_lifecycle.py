@@ -133,6 +133,14 @@ def test_sighup_reads_the_logging_sections_again(run_server, write_ini):
     write_ini(quiet.replace("{prefix}", "SECOND"))
     server.proc.send_signal(signal.SIGHUP)
     server.wait_log("SECOND INFO stackapi.server reloaded")
+    # An ini whose app cannot load changes nothing, its logging sections included.
+    mark = server.log_size()
+    broken = quiet.replace("{prefix}", "THIRD").replace("server_probe:", "no_such_module:")
+    write_ini(broken)
+    server.proc.send_signal(signal.SIGHUP)
+    server.wait_log(r"ERROR stackapi.server reload failed", since=mark)
+    assert "SECOND ERROR stackapi.server reload failed" in server.log_text(mark)
+    assert "THIRD" not in server.log_text(mark)
 
 
 def test_version_and_debug():
