@@ -132,7 +132,11 @@ def run(args: argparse.Namespace) -> int:
 
     def reload() -> tuple[Callable, ServerSettings]:
         new_settings = read_settings(args)
-        app = load_app()  # first: an ini whose app cannot load changes nothing, logging neither
+        # What can fail first: an ini whose app or certificate cannot load changes nothing,
+        # its logging sections included.
+        app = load_app()
+        if new_settings.cert_file:
+            listener.tls_context(new_settings)
         setup_logging(args.config)
         return app, new_settings
 
