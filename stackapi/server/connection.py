@@ -451,11 +451,23 @@ class Connection:
             explanation=f"The request body ended after {state.received} of {total} bytes."
         )
 
+    @staticmethod
+    def cannot_drain(req: Request) -> bool:
+        """Whether the body the app left unread closes the connection for sure: a 100
+        Continue never sent (the client may hold its body back), or more Content-Length
+        bytes left than :data:`DISCARD_LIMIT`.  The response head then says so."""
+        state = req.body
+        if state is None or state.complete:
+            return False
+        if req.framing.expect_continue and not req.continue_sent:
+            return True
+        return not req.framing.chunked and state.length_left > DISCARD_LIMIT
+
     def _discard(self, req: Request) -> bool:
         """Drain what the app left unread (bounded); whether the connection can go on."""
         state = req.body
-        if req.framing.expect_continue and not req.continue_sent:
-            return False  # the client may be waiting for a 100 that will not come
+        if self.cannot_drain(req):
+            return False
         start = state.wire
         try:
             while not state.complete:

@@ -129,7 +129,11 @@ class Response:
         lines, has_length = self._app_headers()
         if not has_length and code >= 200 and code not in (204, 304):
             lines.append(self._framing(known))
-        if self.close or self.conn.registry.draining:
+        if (
+            self.close
+            or self.conn.registry.draining
+            or (req.body is not None and self.conn.cannot_drain(req))
+        ):
             self.close = True
             lines.append("Connection: close\r\n")
         elif req.version == "HTTP/1.0":

@@ -344,7 +344,14 @@ def test_an_unread_small_body_keeps_the_connection_a_large_one_closes_it(wire):
         conn.send(b"x" * 70_000)
         resp = conn.read_response()
         assert resp.status == 200
+        assert resp.header("Connection") == "close"  # said, not only done (RFC 9110 10.1.1)
         assert conn.closed_by_server()  # more than 64 KiB left unread: closed, not drained
+    with wire.connect() as conn:  # a 100 Continue never sent: the client holds its body back
+        head = [("Expect", "100-continue"), ("Content-Length", "5")]
+        conn.send(request("POST", "/probe", head))
+        resp = conn.read_response()
+        assert resp.status == 200 and resp.header("Connection") == "close"
+        assert conn.closed_by_server()
     wire.still_serving()
 
 
