@@ -620,15 +620,13 @@ class _TransportOf:
         return self.tls.fileno()
 
     def shutdown(self, how: int) -> None:
+        # The C socket's own: socket.socket is eventlet's under monkey_patch(), and
+        # SSLSocket.shutdown() would drop the TLS state under a green thread reading it.
         _socket.socket.shutdown(self.tls, how)
 
 
 def _deadline(seconds: float, start: float | None = None) -> float | None:
     return (start or time.monotonic()) + seconds if seconds else None
-
-
-def _limit(seconds: float) -> float | None:
-    return seconds or None
 
 
 def _shortest(*seconds: float) -> float | None:
