@@ -24,6 +24,7 @@ import errno
 import fcntl
 import logging
 import socket
+import ssl
 import termios
 import time
 from http import HTTPStatus
@@ -247,7 +248,7 @@ class Connection:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise _late(phase, self.settings)
+                return self._recv_arrived(phase)
             timeout = left if timeout is None else min(timeout, left)
         self.sock.settimeout(timeout)
         try:
@@ -261,6 +262,17 @@ class Connection:
             raise BodyTimeout(
                 explanation=f"The request body stopped arriving ({stalled})."
             ) from None
+
+    def _recv_arrived(self, phase: str) -> bytes:
+        """Past the deadline, bytes the kernel already holds still count: the server
+        came late to them (a request waiting for a slot, a busy process), not the client."""
+        self.sock.settimeout(0.0)
+        try:
+            return self.sock.recv(READ_SIZE)
+        except (BlockingIOError, ssl.SSLWantReadError):
+            raise _late(phase, self.settings) from None
+        finally:
+            self.sock.settimeout(self.settings.client_socket_timeout or None)
 
     def _feed(self, data: bytes) -> None:
         """Hand ``data`` to httptools; its refusals and ours come out as Refusal."""

@@ -312,6 +312,24 @@ def test_a_body_trickled_past_client_body_timeout_is_408(run_server):
     wire.still_serving()
 
 
+def test_a_body_that_arrived_in_time_is_read_after_a_wait_for_a_request_slot(run_server):
+    # The one slot is busy for 2.5 s; the body arrives 0.2 s after its head, well within
+    # client_body_timeout, and is still there when the slot frees: the server was late.
+    server = run_server(WIRE_INI, "--pool-size", "1", "--client-body-timeout", "1")
+    wire = Wire(server)
+    with wire.connect() as busy, wire.connect() as conn:
+        busy.send(request("GET", "/sleep?s=2.5"))
+        time.sleep(0.3)
+        conn.send(request("POST", "/read", headers={"Content-Length": "5"}, body=b""))
+        time.sleep(0.2)
+        conn.send(b"hello")
+        assert busy.read_response().status == 200
+        response = conn.read_response()
+        assert response.status == 200, response.body
+        assert json.loads(response.body) == {"read": 5}
+    wire.still_serving()
+
+
 def test_chunk_extensions_count_against_their_own_cap(wire):
     # One size line of 1 MB: refused at max_header_line, long before the megabyte.
     fault = refused(wire, CHUNKED + b"3;" + b"x" * 1_000_000)
