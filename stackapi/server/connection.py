@@ -3,8 +3,9 @@
 Each accepted connection runs :meth:`Connection.run` in its own green thread.
 It holds no request slot while it waits for its client: idle, reading a head,
 or (while the app reads ``wsgi.input``) waiting for body bytes.  A request takes
-one of ``pool_size`` slots for the app's own work and the response, so clients
-trickling heads or bodies cost the others nothing.
+one of ``pool_size`` slots for the app's own work, and gives it back while a
+response waits for a client that does not read; so clients trickling heads or
+bodies, or not reading, cost the others nothing.
 
 httptools (llhttp) validates every byte; this module decides which bytes it is
 fed: exactly one head (up to its blank line), then exactly the body's framing,
@@ -546,17 +547,41 @@ class Connection:
     # -- writing ----------------------------------------------------------------------
 
     def send(self, data: bytes) -> bool:
-        """Write ``data``; False (once logged by the caller) if the client is gone."""
+        """Write ``data``; False (once logged by the caller) if the client is gone.
+
+        What the kernel does not take at once is written with the request's slot free,
+        as while waiting for body bytes: a client that does not read its response
+        (each write may stall ``client_socket_timeout``) holds no slot the others need.
+        """
         if self.lost:
             return False
-        self.sock.settimeout(self.settings.client_socket_timeout or None)
         try:
-            self.sock.sendall(data)
+            sent = self._send_at_once(data)
+            if sent < len(data):
+                self._send_waiting(memoryview(data)[sent:])
         except OSError as exc:
             self.lost = True
             self.lost_reason = _reason(exc)
             return False
         return True
+
+    def _send_at_once(self, data: bytes) -> int:
+        self.sock.settimeout(0.0)
+        try:
+            return self.sock.send(data)
+        except (BlockingIOError, ssl.SSLWantWriteError):
+            return 0  # TLS: the same bytes again (OpenSSL may have taken some of them)
+
+    def _send_waiting(self, rest: memoryview) -> None:
+        slots = self.req.slots if self.req is not None else None
+        if slots is not None:
+            slots.release()
+        try:
+            self.sock.settimeout(self.settings.client_socket_timeout or None)
+            self.sock.sendall(rest)
+        finally:
+            if slots is not None:
+                slots.acquire()
 
     def refuse(self, status: int, message: str) -> None:
         """The server's own JSON fault, then close (reading a little first, as nginx does)."""

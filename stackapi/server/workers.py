@@ -166,19 +166,24 @@ class Arbiter:
         ready_r, ready_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        # Held until the child has its own handlers: a SIGTERM sent to it in between
+        # would run the parent's handler, copied by the fork, and be lost.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)
         pid = os.fork()
         if pid == 0:
             os.close(ready_r)
-            self._work(settings, ready_w)  # never returns
+            self._work(settings, ready_w, mask)  # never returns
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(ready_w)
         self.workers[pid] = Worker(pid, generation, time.monotonic(), ready_r)
         LOG.info("worker %d started (generation %d)", pid, generation)
 
-    def _work(self, settings: ServerSettings, ready_w: int) -> None:
+    def _work(self, settings: ServerSettings, ready_w: int, mask: set) -> None:
         """In the child: patch, load the app, report, serve; always ``os._exit``."""
         code = 1
         try:
             self._detach_from_parent()
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a pending SIGTERM: default
             process.patch()
             try:
                 app = self.load_app()

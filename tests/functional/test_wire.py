@@ -330,6 +330,23 @@ def test_a_body_that_arrived_in_time_is_read_after_a_wait_for_a_request_slot(run
     wire.still_serving()
 
 
+def test_a_client_that_does_not_read_its_response_holds_no_request_slot(run_server):
+    # 20 MiB of response to a client that reads none of it: the write stalls, for up to
+    # client_socket_timeout (8 s); meanwhile the one slot serves the others.
+    server = run_server(WIRE_INI, "--pool-size", "1", "--client-socket-timeout", "8")
+    wire = Wire(server)
+    with wire.connect() as stalled:
+        stalled.send(request("GET", "/stream?chunks=20480&delay=0"))
+        time.sleep(1.0)  # its writes fill the kernel's buffers and wait
+        start = time.monotonic()
+        for _ in range(3):
+            with wire.connect() as conn:
+                conn.send(request("GET", "/environ"))
+                assert conn.read_response().status == 200
+        assert time.monotonic() - start < 4.0  # not after the stalled write gave up
+    wire.still_serving()
+
+
 def test_chunk_extensions_count_against_their_own_cap(wire):
     # One size line of 1 MB: refused at max_header_line, long before the megabyte.
     fault = refused(wire, CHUNKED + b"3;" + b"x" * 1_000_000)
