@@ -132,8 +132,13 @@ def run(args: argparse.Namespace) -> int:
 
     def reload() -> tuple[Callable, ServerSettings]:
         new_settings = read_settings(args)
+        # What can fail first: an ini whose app or certificate cannot load changes nothing,
+        # its logging sections included.
+        app = load_app()
+        if new_settings.cert_file:
+            listener.tls_context(new_settings)
         setup_logging(args.config)
-        return load_app(), new_settings
+        return app, new_settings
 
     process.patch()
     app = load_app()

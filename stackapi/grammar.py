@@ -186,12 +186,13 @@ def check_head(version: str, fields: list[tuple[str, str]]) -> Framing:
     one valid ``Host``; singleton fields (:data:`SINGLETON_FIELDS`) at most once;
     ``Transfer-Encoding`` only in HTTP/1.1 and only as ``chunked`` alone (other
     codings before it: 501); a framing name written with ``_`` is refused (a proxy
-    mapping ``_`` to ``-`` would frame by it); ``Expect`` other than
-    ``100-continue`` is a 417.
+    mapping ``_`` to ``-`` would frame by it); an ``Expect`` field or list item
+    other than ``100-continue`` is a 417.
     """
     seen: dict[str, str] = {}
     codings: list[str] = []
     connection = ""
+    expects: list[str] = []
     for name, value in fields:
         lower = name.lower()
         if lower in SINGLETON_FIELDS and lower in seen:
@@ -200,6 +201,8 @@ def check_head(version: str, fields: list[tuple[str, str]]) -> Framing:
             codings.append(value)
         elif lower == "connection":
             connection += "," + value
+        elif lower == "expect":
+            expects.extend(item.strip(" \t").lower() for item in value.split(","))
         elif "_" in lower and lower.replace("_", "-") in _FRAMING:
             raise bad_request(f"The header {name} is not accepted.")
         seen[lower] = value
@@ -210,8 +213,7 @@ def check_head(version: str, fields: list[tuple[str, str]]) -> Framing:
         raise bad_request("The Host header is not a valid host[:port].")
     if codings:
         _check_transfer_encoding(version, codings)
-    expect = seen.get("expect")
-    if expect is not None and expect.strip().lower() != "100-continue":
+    if any(item != "100-continue" for item in expects):
         raise Refusal(
             HTTPStatus.EXPECTATION_FAILED, "The only expectation understood is 100-continue."
         )
@@ -219,7 +221,7 @@ def check_head(version: str, fields: list[tuple[str, str]]) -> Framing:
     return Framing(
         chunked=bool(codings),
         length=int(length) if length is not None and not codings else None,
-        expect_continue=expect is not None and version == "HTTP/1.1",
+        expect_continue=bool(expects) and version == "HTTP/1.1",
         close=wants_close(version, connection),
     )
 

@@ -135,8 +135,17 @@ def test_flavors_in_nova_shape(api):
         f["id"] for f in api.get("/v2.1/flavors/detail?minRam=4096", headers=ALICE).json["flavors"]
     ]
     assert ids == ["3", "4", "5"]
-    assert api.get("/v2.1/flavors?is_public=false", headers=ALICE).json == {"flavors": []}
-    assert len(api.get("/v2.1/flavors?is_public=None", headers=ALICE).json["flavors"]) == 5
+
+    def listed(is_public, headers):
+        resp = api.get("/v2.1/flavors", params={"is_public": is_public}, headers=headers)
+        return [f["id"] for f in resp.json["flavors"]]
+
+    # nova reads is_public from admins only; anyone else sees the public flavors.
+    assert listed("false", ALICE) == listed("maybe", ALICE) == ["1", "2", "3", "4", "5"]
+    assert listed("false", ADMIN) == listed("No", ADMIN) == []
+    assert listed("None", ADMIN) == listed("true", ADMIN) == ["1", "2", "3", "4", "5"]
+    resp = api.get("/v2.1/flavors", params={"is_public": "maybe"}, headers=ADMIN, status=400)
+    assert message(resp) == "Invalid is_public filter [maybe]"
     assert api.get("/v2.1/flavors/1/os-extra_specs", headers=ALICE).json == {"extra_specs": {}}
     resp = api.get("/v2.1/flavors/1/os-extra_specs/hw:cpu_policy", headers=ALICE, status=404)
     assert message(resp) == "Flavor 1 has no extra specs with key hw:cpu_policy."
@@ -161,6 +170,21 @@ def test_create_with_counts_and_a_reservation_id(api):
     listed = api.get(f"{SERVERS}/detail?all_tenants=1", headers=at("2.47", ADMIN)).json["servers"]
     assert sorted(s["name"] for s in listed) == ["many-1", "many-2", "many-3"]
     assert {s["OS-EXT-SRV-ATTR:reservation_id"] for s in listed} == {rid}
+
+
+@pytest.mark.parametrize(
+    ("counts", "built"),
+    [
+        ({"min_count": "0"}, 1),
+        ({"min_count": "0", "max_count": "0"}, 1),
+        ({"min_count": "0", "max_count": "2"}, 2),
+    ],
+)
+def test_a_count_of_0_is_nova_s_default(api, counts, built):
+    """The schema lets "0" through (a string); nova's compute API reads 0 as its default."""
+    body = {"name": "zero", "flavorRef": "1", "imageRef": CIRROS, **counts}
+    assert post(api, body).json["server"]["id"]
+    assert count(api) == built
 
 
 def test_create_stores_what_nova_stores(api):
@@ -475,6 +499,12 @@ def test_changes_since(api):
     }
     resp = api.get(f"{SERVERS}?changes-since=yesterday", headers=ALICE, status=400)
     assert "changes-since" in message(resp)
+    # A time far in the future or past: a 400 or every server, never a 500 or none.
+    resp = api.get(SERVERS, headers=ALICE, params={"changes-since": "9999-12-31T23:59:59-01:00"},
+                   status=400)  # fmt: skip
+    assert "changes-since" in message(resp)
+    listed = api.get(SERVERS, headers=ALICE, params={"changes-since": "0999-01-01T00:00:00Z"})
+    assert [s["id"] for s in listed.json["servers"]] == [old]
 
 
 def test_name_is_a_regular_expression_as_nova(api):
@@ -531,3 +561,13 @@ def test_update_answers_the_basic_view(api):
     server = resp.json["server"]
     assert server["name"] == "b" and server["flavor"]["original_name"] == "m1.tiny"
     assert "OS-EXT-STS:vm_state" not in server  # nova before 2.75
+
+
+def test_image_list_limits_as_glance(api):
+    """``GET /image/v2/images``: ``limit=0`` is an empty page, a non-ASCII digit a 400."""
+    images = "/image/v2/images"
+    assert api.get(images, params={"limit": "0"}, headers=ALICE).json["images"] == []
+    listed = api.get(images, params={"limit": "1"}, headers=ALICE).json["images"]
+    assert [i["name"] for i in listed] == ["cirros"]
+    resp = api.get(images, params={"limit": "\u00b2"}, headers=ALICE, status=400)
+    assert message(resp) == "limit param must be an integer"

@@ -108,6 +108,8 @@ def test_framing_of_a_head():
         (["Host: h", "Transfer-Encoding: chunked", "Transfer-Encoding: chunked"], 400),
         (["Host: h", "Content_Length: 3"], 400),
         (["Host: h", "Expect: 200-ok"], 417),
+        (["Host: h", "Expect: 200-ok", "Expect: 100-continue"], 417),  # every one counts
+        (["Host: h", "Expect: 100-continue, 200-ok"], 417),
     ],
 )
 def test_refused_heads(fields, status):

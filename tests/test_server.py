@@ -350,6 +350,63 @@ def test_tls(run_server, certificate):
     assert "Traceback" not in server.log_text()
 
 
+def test_sigterm_closes_an_idle_tls_keep_alive_connection_at_once(run_server, certificate):
+    cert, key = certificate
+    server = run_server(
+        PROBE_INI, "--cert-file", str(cert), "--key-file", str(key),
+        "--keepalive-timeout", "20",
+    )  # fmt: skip
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        with context.wrap_socket(raw) as sock:
+            sock.sendall(b"GET /tls HTTP/1.1\r\nHost: t\r\n\r\n")  # kept alive
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            start = time.monotonic()
+            assert server.stop() == 0
+            waited = time.monotonic() - start
+    assert waited < 10.0, f"the drain waited {waited:.1f}s for an idle TLS connection"
+    assert "Traceback" not in server.log_text()
+
+
+def client_hello() -> bytes:
+    """The first flight of a real TLS client (a ClientHello record), made in memory."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    with pytest.raises(ssl.SSLWantReadError):
+        context.wrap_bio(incoming, outgoing).do_handshake()
+    return outgoing.read()
+
+
+def test_a_tls_handshake_trickled_past_client_header_timeout_is_closed(run_server, certificate):
+    cert, key = certificate
+    server = run_server(
+        PROBE_INI, "--cert-file", str(cert), "--key-file", str(key),
+        "--client-header-timeout", "1.5",
+    )  # fmt: skip
+    hello = client_hello()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.settimeout(0.25)
+        start, closed = time.monotonic(), False
+        for byte in hello[:40]:  # a byte every 0.25 s: each read is quick, the total is not
+            try:
+                sock.send(bytes([byte]))
+                closed = sock.recv(100) == b""
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True
+            if closed:
+                break
+        waited = time.monotonic() - start
+    assert closed, f"the handshake was still open after {waited:.1f}s"
+    assert 1.0 < waited < 6.0
+    server.wait_log(r"its TLS handshake was not complete \(client_header_timeout 1.5s\)")
+    assert server.stop() == 0
+    assert "Traceback" not in server.log_text()
+
+
 def test_bad_certificate_is_one_line(run_server, tmp_path):
     missing = tmp_path / "missing.pem"
     server = run_server(

@@ -133,6 +133,25 @@ def test_sighup_reads_the_logging_sections_again(run_server, write_ini):
     write_ini(quiet.replace("{prefix}", "SECOND"))
     server.proc.send_signal(signal.SIGHUP)
     server.wait_log("SECOND INFO stackapi.server reloaded")
+    # An ini whose app cannot load changes nothing, its logging sections included.
+    mark = server.log_size()
+    broken = quiet.replace("{prefix}", "THIRD").replace("server_probe:", "no_such_module:")
+    write_ini(broken)
+    server.proc.send_signal(signal.SIGHUP)
+    server.wait_log(r"ERROR stackapi.server reload failed", since=mark)
+    assert "SECOND ERROR stackapi.server reload failed" in server.log_text(mark)
+    assert "THIRD" not in server.log_text(mark)
+    # Nor does one whose certificate cannot load (the TLS context is made after the app).
+    mark = server.log_size()
+    missing = ini.parent / "missing.pem"
+    bad_tls = quiet.replace("{prefix}", "FOURTH") + (
+        f"\n[server:main]\ncert_file = {missing}\nkey_file = {missing}\n"
+    )
+    write_ini(bad_tls)
+    server.proc.send_signal(signal.SIGHUP)
+    server.wait_log(r"ERROR stackapi.server reload failed", since=mark)
+    assert "SECOND ERROR stackapi.server reload failed" in server.log_text(mark)
+    assert "FOURTH" not in server.log_text(mark)
 
 
 def test_version_and_debug():

@@ -56,8 +56,9 @@ def _flavor_or_404(flavor_id: str) -> dict:
 class FlavorsController(stackapi.Controller):
     """``GET /flavors``, ``/flavors/detail``, ``/flavors/{id}``; nothing else (405).
 
-    Filters as nova's: ``minRam``, ``minDisk``, ``is_public`` (every demo
-    flavor is public: ``false`` lists none), ``limit``/``marker``; sorted by id.
+    Filters as nova's: ``minRam``, ``minDisk``, ``is_public`` (admins only;
+    every demo flavor is public: ``false`` lists none), ``limit``/``marker``;
+    sorted by id.
     """
 
     @expected_errors(400)
@@ -76,6 +77,7 @@ class FlavorsController(stackapi.Controller):
 
     def _list(self, req: Request, detail: bool) -> dict:
         ids = sorted(FLAVORS, key=int)
+        _public(req)  # a 400 for a bad is_public even when no flavor is left to filter
         marker = req.GET.get("marker")
         if marker is not None:
             if marker not in FLAVORS:
@@ -112,13 +114,34 @@ class FlavorsController(stackapi.Controller):
         return view
 
 
+_TRUE = ("1", "t", "true", "on", "y", "yes")  # oslo's bool_from_string, strict
+_FALSE = ("0", "f", "false", "off", "n", "no")
+
+
 def _wanted(req: Request, flavor: dict) -> bool:
-    """nova's filters: ``minRam``, ``minDisk`` (at least), ``is_public`` (``false``: none)."""
+    """nova's filters: ``minRam``, ``minDisk`` (at least), ``is_public`` (see below)."""
     if flavor["ram"] < int(req.GET.get("minRam", 0)):
         return False
     if flavor["disk"] < int(req.GET.get("minDisk", 0)):
         return False
-    return req.GET.get("is_public", "true").lower() not in ("false", "f", "0", "no", "off", "n")
+    return _public(req) is not False  # every demo flavor is public
+
+
+def _public(req: Request) -> bool | None:
+    """nova's ``is_public`` filter: read from admins only (anyone else: True).
+
+    ``none`` (any case): every flavor; oslo's strict boolean words; else 400.
+    """
+    is_public = req.GET.get("is_public")
+    if is_public is None or not req.context.is_admin:
+        return True
+    if is_public.lower() == "none":
+        return None
+    if is_public.strip().lower() in _TRUE:
+        return True
+    if is_public.strip().lower() in _FALSE:
+        return False
+    raise exc.HTTPBadRequest(explanation=f"Invalid is_public filter [{is_public}]")
 
 
 class FlavorExtraSpecsController(stackapi.Controller):

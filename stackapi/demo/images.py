@@ -104,7 +104,7 @@ class ImagesApp(Application):
         page = chosen[:limit]
         result = {"images": [_linked(i) for i in page], "first": "/v2/images"}
         result["schema"] = "/v2/schemas/images"
-        if len(page) == limit and len(chosen) > limit:
+        if page and len(page) == limit and len(chosen) > limit:
             params = [(k, v) for k, v in req.GET.items() if k != "marker"]
             result["next"] = "/v2/images?" + urlencode([*params, ("marker", page[-1]["id"])])
         return result
@@ -133,6 +133,6 @@ def _wanted(req: Request, image: dict) -> bool:
 
 def _limit(req: Request) -> int:
     text = req.GET.get("limit", "25")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²" is a digit int() refuses
         raise webob.exc.HTTPBadRequest(explanation="limit param must be an integer")
     return min(int(text), 1000)

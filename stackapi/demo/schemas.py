@@ -38,7 +38,8 @@ METADATA = {
     "additionalProperties": False,
 }
 IP_ADDRESS = {"type": "string", "oneOf": [{"format": "ipv4"}, {"format": "ipv6"}]}
-TAG = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/]*$"}
+# nova's pattern, and no NUL: PostgreSQL's text cannot hold one (a 500 there otherwise)
+TAG = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/\\x00]*$"}
 MAX_TAGS = 50  # nova's MAX_TAG_COUNT
 _HINTS = {"type": "object", "additionalProperties": True}
 

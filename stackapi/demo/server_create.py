@@ -59,6 +59,9 @@ class CreateRequest:
         self.max_count = int(spec.get("max_count", self.min_count))
         if self.min_count > self.max_count:
             raise exc.HTTPBadRequest(explanation="min_count must be <= max_count")
+        # nova's compute API: a count of 0 (the schema lets "0" through) is its default
+        self.min_count = self.min_count or 1
+        self.max_count = self.max_count or self.min_count
         self.flavor = self._flavor(spec["flavorRef"])
         self.image_ref = self._image(spec.get("imageRef"), spec.get("block_device_mapping_v2"))
         _check_networks(spec.get("networks"))

@@ -127,13 +127,20 @@ class RequestBody:
     def readline(self, size: int | None = -1) -> bytes:
         state = self.state
         limit = None if size is None or size < 0 else size
+        # Each piece is searched once, as it arrives (a body of 1-byte chunks is one piece
+        # per chunk: joining them all after every pull would be quadratic).
+        searched = scanned = 0  # pieces searched, none with a newline, and their bytes
         while True:
-            joined = b"".join(state.chunks)
-            end = joined.find(b"\n")
-            if end >= 0 and (limit is None or end < limit):
-                return self._take(end + 1)
-            if limit is not None and len(joined) >= limit:
-                return self._take(limit)
+            chunks = state.chunks
+            while searched < len(chunks):
+                piece = chunks[searched]  # near the deque's right end: no walk
+                end = piece.find(b"\n")
+                if end >= 0 and (limit is None or scanned + end < limit):
+                    return self._take(scanned + end + 1)
+                scanned += len(piece)
+                searched += 1
+                if limit is not None and scanned >= limit:
+                    return self._take(limit)
             if state.complete or state.error is not None:
                 if state.error is not None and not state.buffered:
                     raise state.error

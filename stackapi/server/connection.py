@@ -18,11 +18,13 @@ expose chunk sizes).  Deadlines are totals (``client_header_timeout``,
 
 from __future__ import annotations
 
+import _socket
 import array
 import errno
 import fcntl
 import logging
 import socket
+import ssl
 import termios
 import time
 from http import HTTPStatus
@@ -134,8 +136,24 @@ class Connection:
         if first != b"\x16":  # TLS records of a handshake start with 22
             self.refuse(400, "This port speaks HTTPS: the request was sent as plain HTTP.")
             return False
+        # The whole handshake is due client_header_timeout after the accept: the socket's
+        # timeout bounds each read only, and a client may trickle its ClientHello.
+        deadline = _deadline(settings.client_header_timeout, self.accepted)
+        late = HeadTimeout(f"client_header_timeout {settings.client_header_timeout:g}s")
         try:
-            self.sock = self.registry.generation.tls.wrap_socket(self.raw, server_side=True)
+            tls = self.registry.generation.tls
+            self.sock = tls.wrap_socket(self.raw, server_side=True, do_handshake_on_connect=False)
+            # wrap_socket() detached the TCP socket: shutdown() and FIONREAD go through this.
+            self.raw = _TransportOf(self.sock)
+            with eventlet.Timeout(deadline and max(0.0, deadline - time.monotonic()), late):
+                self.sock.do_handshake()
+        except HeadTimeout as exc:
+            LOG.info(
+                "closing the connection of %s: its TLS handshake was not complete (%s)",
+                self.client,
+                exc,
+            )
+            return False
         except (OSError, ValueError) as exc:
             LOG.info("connection of %s closed: %s", self.client, _reason(exc))
             return False
@@ -230,7 +248,7 @@ class Connection:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise _late(phase, self.settings)
+                return self._recv_arrived(phase)
             timeout = left if timeout is None else min(timeout, left)
         self.sock.settimeout(timeout)
         try:
@@ -244,6 +262,17 @@ class Connection:
             raise BodyTimeout(
                 explanation=f"The request body stopped arriving ({stalled})."
             ) from None
+
+    def _recv_arrived(self, phase: str) -> bytes:
+        """Past the deadline, bytes the kernel already holds still count: the server
+        came late to them (a request waiting for a slot, a busy process), not the client."""
+        self.sock.settimeout(0.0)
+        try:
+            return self.sock.recv(READ_SIZE)
+        except (BlockingIOError, ssl.SSLWantReadError):
+            raise _late(phase, self.settings) from None
+        finally:
+            self.sock.settimeout(self.settings.client_socket_timeout or None)
 
     def _feed(self, data: bytes) -> None:
         """Hand ``data`` to httptools; its refusals and ours come out as Refusal."""
@@ -262,9 +291,12 @@ class Connection:
 
     def _upgraded(self) -> None:
         """httptools stops after a head asking for Upgrade (or CONNECT): serve that one
-        request as plain HTTP/1.1, then close; its body was not framed, so none may come."""
+        request as plain HTTP/1.1, then close; its body was not framed, so none may come.
+
+        (httptools calls ``on_message_complete`` first, so an announced body would
+        reach the app as an empty one.)"""
         req = self.req
-        if req.body is not None and not req.body.complete:
+        if req.body is not None:
             raise Refusal(400, "A request asking for a protocol upgrade cannot have a body here.")
         req.upgrade = True
 
@@ -431,11 +463,23 @@ class Connection:
             explanation=f"The request body ended after {state.received} of {total} bytes."
         )
 
+    @staticmethod
+    def cannot_drain(req: Request) -> bool:
+        """Whether the body the app left unread closes the connection for sure: a 100
+        Continue never sent (the client may hold its body back), or more Content-Length
+        bytes left than :data:`DISCARD_LIMIT`.  The response head then says so."""
+        state = req.body
+        if state is None or state.complete:
+            return False
+        if req.framing.expect_continue and not req.continue_sent:
+            return True
+        return not req.framing.chunked and state.length_left > DISCARD_LIMIT
+
     def _discard(self, req: Request) -> bool:
         """Drain what the app left unread (bounded); whether the connection can go on."""
         state = req.body
-        if req.framing.expect_continue and not req.continue_sent:
-            return False  # the client may be waiting for a 100 that will not come
+        if self.cannot_drain(req):
+            return False
         start = state.wire
         try:
             while not state.complete:
@@ -571,12 +615,30 @@ class Connection:
             pass
 
 
+class _TransportOf:
+    """The TCP connection under a TLS socket: its descriptor, and shutdown() on it.
+
+    The socket that ``wrap_socket()`` wrapped is detached (its ``fileno()`` is -1),
+    and the TLS socket's own ``shutdown()`` drops its TLS state under the green
+    thread reading it; this shuts the descriptor down, so that read sees EOF.
+    """
+
+    __slots__ = ("tls",)
+
+    def __init__(self, tls: Any) -> None:
+        self.tls = tls
+
+    def fileno(self) -> int:
+        return self.tls.fileno()
+
+    def shutdown(self, how: int) -> None:
+        # The C socket's own: socket.socket is eventlet's under monkey_patch(), and
+        # SSLSocket.shutdown() would drop the TLS state under a green thread reading it.
+        _socket.socket.shutdown(self.tls, how)
+
+
 def _deadline(seconds: float, start: float | None = None) -> float | None:
     return (start or time.monotonic()) + seconds if seconds else None
-
-
-def _limit(seconds: float) -> float | None:
-    return seconds or None
 
 
 def _shortest(*seconds: float) -> float | None:

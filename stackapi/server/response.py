@@ -90,6 +90,9 @@ class Response:
 
     def write(self, data: bytes, known: int | None = None) -> None:
         """Body bytes (also the legacy ``write()`` callable that start_response returns)."""
+        if type(data) is not bytes and not isinstance(data, bytes | bytearray | memoryview):
+            # Before the head is marked sent: the server's 500 can still replace it.
+            raise TypeError(f"a response body must be bytes, not {type(data).__name__}")
         if not self.head_sent:
             head = self._head(known)
             if self.bodyless:
@@ -126,7 +129,11 @@ class Response:
         lines, has_length = self._app_headers()
         if not has_length and code >= 200 and code not in (204, 304):
             lines.append(self._framing(known))
-        if self.close or self.conn.registry.draining:
+        if (
+            self.close
+            or self.conn.registry.draining
+            or (req.body is not None and self.conn.cannot_drain(req))
+        ):
             self.close = True
             lines.append("Connection: close\r\n")
         elif req.version == "HTTP/1.0":

@@ -4,6 +4,7 @@
 whole ``wsgi.input`` and lets any exception escape, as a careless app does.
 ``/stream?chunks=N&delay=S``: N chunks, S seconds apart; its ``close()`` logs
 ``stream closed after K chunks``.  ``/sleep?s=S``: sleeps (green), then 200.
+``/text[?lazy=1]``: a ``str`` body (a list, or a generator), as a careless app returns.
 Anything else: 200 ``{"ok": true}`` (a probe).
 """
 
@@ -76,6 +77,9 @@ def app(environ, start_response):
     if path == "/stream":
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
         return Stream(int(query.get("chunks", 10)), float(query.get("delay", 0.1)))
+    if path == "/text":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return iter(["text"]) if "lazy" in query else ["text"]
     if path == "/sleep":
         time.sleep(float(query.get("s", 1)))
     return _json(start_response, {"ok": True})

@@ -245,6 +245,22 @@ CHUNKED = read_head("Transfer-Encoding: chunked\r\n")
 
 
 @pytest.mark.parametrize(
+    "framing, body",
+    [
+        ("Content-Length: 5", b"hello"),
+        ("Transfer-Encoding: chunked", chunk(b"hello") + b"0\r\n\r\n"),
+    ],
+    ids=["content-length", "chunked"],
+)
+def test_an_upgrade_request_with_a_body_is_400_not_an_empty_body(wire, framing, body):
+    # httptools stops at such a head as if the message had ended: the app would read b"".
+    head = read_head(f"Connection: Upgrade\r\nUpgrade: h2c\r\n{framing}\r\n")
+    fault = refused(wire, head + body)
+    assert fault["message"] == "A request asking for a protocol upgrade cannot have a body here."
+    wire.still_serving()
+
+
+@pytest.mark.parametrize(
     "data",
     [CHUNKED + b"zz\r\nabc\r\n0\r\n\r\n",
      CHUNKED + chunk(b"abcdef", "3") + b"0\r\n\r\n",
@@ -296,6 +312,24 @@ def test_a_body_trickled_past_client_body_timeout_is_408(run_server):
     wire.still_serving()
 
 
+def test_a_body_that_arrived_in_time_is_read_after_a_wait_for_a_request_slot(run_server):
+    # The one slot is busy for 2.5 s; the body arrives 0.2 s after its head, well within
+    # client_body_timeout, and is still there when the slot frees: the server was late.
+    server = run_server(WIRE_INI, "--pool-size", "1", "--client-body-timeout", "1")
+    wire = Wire(server)
+    with wire.connect() as busy, wire.connect() as conn:
+        busy.send(request("GET", "/sleep?s=2.5"))
+        time.sleep(0.3)
+        conn.send(request("POST", "/read", headers={"Content-Length": "5"}, body=b""))
+        time.sleep(0.2)
+        conn.send(b"hello")
+        assert busy.read_response().status == 200
+        response = conn.read_response()
+        assert response.status == 200, response.body
+        assert json.loads(response.body) == {"read": 5}
+    wire.still_serving()
+
+
 def test_chunk_extensions_count_against_their_own_cap(wire):
     # One size line of 1 MB: refused at max_header_line, long before the megabyte.
     fault = refused(wire, CHUNKED + b"3;" + b"x" * 1_000_000)
@@ -328,7 +362,14 @@ def test_an_unread_small_body_keeps_the_connection_a_large_one_closes_it(wire):
         conn.send(b"x" * 70_000)
         resp = conn.read_response()
         assert resp.status == 200
+        assert resp.header("Connection") == "close"  # said, not only done (RFC 9110 10.1.1)
         assert conn.closed_by_server()  # more than 64 KiB left unread: closed, not drained
+    with wire.connect() as conn:  # a 100 Continue never sent: the client holds its body back
+        head = [("Expect", "100-continue"), ("Content-Length", "5")]
+        conn.send(request("POST", "/probe", head))
+        resp = conn.read_response()
+        assert resp.status == 200 and resp.header("Connection") == "close"
+        assert conn.closed_by_server()
     wire.still_serving()
 
 
@@ -344,6 +385,15 @@ def test_a_client_gone_mid_response_stops_the_body_and_closes_it(wire):
     assert sent < 500  # the server stopped iterating at the first failed write
     assert re.search(r"client 127.0.0.1:\d+ went away before the response", wire.log())
     wire.still_serving()
+
+
+@pytest.mark.parametrize("path", ["/text", "/text?lazy=1"])
+def test_a_str_body_is_the_servers_500_not_an_empty_reply(run_server, path):
+    server = run_server(WIRE_INI)  # its own: the app's traceback is logged
+    with Wire(server).connect() as conn:
+        conn.send(request("GET", path))
+        assert_fault(conn.read_response(), 500)
+    server.wait_log(rf'"GET {re.escape(path)} HTTP/1.1" status: 500 ')
 
 
 def test_a_pipelined_flood_is_answered_in_order(wire):
