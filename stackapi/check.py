@@ -35,10 +35,13 @@ def _hide_password(text: str) -> str:
 
 def shadow_warnings(path: str) -> list[str]:
     """One line per section key that ``[DEFAULT]`` hides (PasteDeploy's silent rule)."""
+    # Not "set KEY = value": that changes [DEFAULT]'s value (global_conf) for the
+    # section, which stackapi's factories and [server:main] do not read.
     return [
         f"{path}: [{section}] {key}: ignored, because [DEFAULT] sets {key} too (PasteDeploy "
-        f"then passes [DEFAULT]'s); to override it here write: set {key} = {value}"
-        for section, key, value in shadowed_keys(path)
+        "gives a section only the keys [DEFAULT] does not set: stackapi's filters, apps and "
+        f"[server:main] use their default instead); rename or remove {key} in [DEFAULT]"
+        for section, key, _ in shadowed_keys(path)
     ]
 
 

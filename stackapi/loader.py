@@ -105,7 +105,8 @@ def shadowed_keys(path: str) -> list[tuple[str, str, str]]:
     """``(section, key, value)`` for each key a section sets that ``[DEFAULT]`` sets too.
 
     PasteDeploy gives such a section only the keys ``[DEFAULT]`` does not have, so
-    its own value is silently ignored; ``set KEY = value`` is how to override.
+    its own value is silently ignored (``set KEY = value`` changes the section's
+    global_conf, which a factory reading only its options does not see).
     """
     parser = configparser.RawConfigParser(default_section="\0 no default section", strict=False)
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # as PasteDeploy reads keys

@@ -318,6 +318,7 @@ class _BoundVersionedMethod:
     def __init__(self, method: VersionedMethod, obj: Any) -> None:
         self.method = method
         self.obj = obj
+        self.__doc__ = method.__doc__  # the user's (the class's own would shadow it)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.method, name)

@@ -55,7 +55,7 @@ def start(args: argparse.Namespace, argv: list[str], workers: Callable[[], int])
             pass  # the server's own load says what is wrong
         _watch_modules()
         return
-    reports = [name for name in _REPORTS if getattr(args, name, False)]
+    reports = [name for name in _REPORTS if getattr(args, name, None) not in (None, False)]
     if reports:
         flag = "--" + reports[0].replace("_", "-")
         raise StackapiError(f"--reload restarts a server; {flag} serves nothing")

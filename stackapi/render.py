@@ -69,4 +69,5 @@ def _json_default(obj: Any) -> Any:
 
 
 # One encoder for every response: json.dumps(..., default=...) builds a new one per call.
-_ENCODER = json.JSONEncoder(default=_json_default)
+# NaN and Infinity are not JSON (RFC 8259): a ValueError, a 500 through faultwrap.
+_ENCODER = json.JSONEncoder(default=_json_default, allow_nan=False)

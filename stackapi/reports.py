@@ -56,11 +56,13 @@ def use_app_dirs(app_dir: str | None) -> None:
 
 def render(args: argparse.Namespace, check: bool = False) -> str | None:
     """The text of the report the flags ask for, or None to serve."""
-    asked = [name for name in REPORTS if getattr(args, name)] + (["check"] if check else [])
+    # "is not None"/True, not truth: --routes-for "" is a mistake to report, not "serve".
+    asked = [name for name in REPORTS if getattr(args, name) not in (None, False)]
+    asked += ["check"] if check else []
     if len(asked) > 1:
         flags = ", ".join("--" + name.replace("_", "-") for name in asked)
         raise StackapiError(f"{flags}: give only one of them")
-    if args.json and not (args.routes or args.routes_for):
+    if args.json and not (args.routes or args.routes_for is not None):
         raise StackapiError("--json goes with --routes or --routes-for")
     if not asked or check:
         return None

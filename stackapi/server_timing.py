@@ -34,7 +34,10 @@ def build_app(loader: Any, name: str, global_conf: dict) -> Callable:
     try:
         on = as_bool(value)
     except ValueError:
-        raise ConfigError(f"expected true or false, got {value!r}", key=SETTING) from None
+        section, key = _where_set(loader, name)
+        raise ConfigError(
+            f"expected true or false, got {value!r}", section=section, key=key
+        ) from None
     if not on:
         return context.create()
     names = _layer_names(loader, name, context)
@@ -46,6 +49,17 @@ def build_app(loader: Any, name: str, global_conf: dict) -> Callable:
     for filter_name, make_filter in zip(reversed(names[:-1]), reversed(filters), strict=True):
         app = TimedLayer(make_filter(app), filter_name)
     return ServerTiming(app)
+
+
+def _where_set(loader: Any, name: str) -> tuple[str, str]:
+    """The section and key a bad value came from: ``set server_timing`` of the app's own
+    section, else ``[DEFAULT]`` (not the urlmap's section, which the loader would name)."""
+    parser, key = loader.parser, f"set {SETTING}"
+    for prefix in ("pipeline", "app", "composite", "filter-app"):
+        section = f"{prefix}:{name}"
+        if parser.has_section(section) and parser.has_option(section, key):
+            return section, key
+    return "DEFAULT", SETTING
 
 
 def _layer_names(loader: Any, name: str, context: Any) -> list[str]:

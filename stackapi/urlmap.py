@@ -201,10 +201,17 @@ def urlmap_factory(loader: Any, global_conf: dict, **local_conf: str) -> Guard:
     its pipelines are built by :func:`stackapi.server_timing.build_app`.
     """
     entries = []
+    given: dict[tuple[str | None, str], str] = {}  # (host, prefix) -> the key that gave it
     for key, value in local_conf.items():
         if key in _RESERVED:
             continue
         host, prefix, app_name = parse_entry(key, value)
+        if (host, prefix) in given:  # "/v1" and "/v1/": only one could ever be reached
+            where = f"{host or ''}{prefix or '/'}"
+            raise ConfigError(
+                f"prefix {where} is given twice (by {given[host, prefix]!r} too)", key=key
+            )
+        given[host, prefix] = key
         entries.append((host, prefix, build_app(loader, app_name, global_conf)))
     if not entries:
         raise ConfigError("urlmap needs at least one 'prefix = app' line")

@@ -171,10 +171,14 @@ def query_document(req: webob.Request) -> dict[str, Any]:
 
 
 def _check(validator: Any, instance: Any, what: str) -> None:
-    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
-    if error is None:
+    try:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        explanation = None if error is None else describe(error, what)
+    except RecursionError:  # a document json.loads took, too deep for jsonschema (or repr)
+        explanation = "The request body is nested too deeply."
+    if explanation is None:
         return
-    refused = webob.exc.HTTPBadRequest(explanation=describe(error, what))
+    refused = webob.exc.HTTPBadRequest(explanation=explanation)
     refused.always_expected = True  # passes any @expected_errors, as in nova
     raise refused
 

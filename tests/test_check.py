@@ -8,6 +8,7 @@ import pytest
 from conftest import CONFIGS, DEMO_INI, REPO, run_python, server_command, server_env
 from demo_config import demo_ini
 from stackapi.cli import main
+from stackapi.testing import app_from_ini
 
 
 def check(capsys, ini) -> tuple[int, str, str]:
@@ -138,18 +139,29 @@ def test_extension_actions_are_listed_with_the_controllers(capsys, tmp_path):
     assert "'ping': ServerExtras._ping" in action and "'reboot': _reboot" in action
 
 
-def test_keys_shadowed_by_default_are_warned_about(capsys):
+def test_keys_shadowed_by_default_are_warned_about(capsys, tmp_path):
     path = CONFIGS / "check_shadowed_default.ini"
     code, out, err = check(capsys, path)
     assert code == 0
     assert "[filter:cors] egg:stackapi#cors allowed_origin='http://localhost:8080'\n" in out
+    why = (
+        "(PasteDeploy gives a section only the keys [DEFAULT] does not set: stackapi's "
+        "filters, apps and [server:main] use their default instead)"
+    )
     assert err.splitlines() == [
         f"stackapi-server: warning: {path}: [filter:cors] max_age: ignored, because [DEFAULT] "
-        "sets max_age too (PasteDeploy then passes [DEFAULT]'s); to override it here write: "
-        "set max_age = 600",
+        f"sets max_age too {why}; rename or remove max_age in [DEFAULT]",
         f"stackapi-server: warning: {path}: [server:main] port: ignored, because [DEFAULT] "
-        "sets port too (PasteDeploy then passes [DEFAULT]'s); to override it here write: "
-        "set port = 8774",
+        f"sets port too {why}; rename or remove port in [DEFAULT]",
     ]
+    assert " port=8080 " in out.splitlines()[0]  # neither 8774 nor [DEFAULT]'s 9999
+    # Neither 600 nor [DEFAULT]'s 10: the class default.  (The old advice, "set max_age =
+    # 600", changes [DEFAULT]'s value for the section, which the filter does not read.)
+    preflight = {"Origin": "http://localhost:8080", "Access-Control-Request-Method": "GET"}
+    for text in (path.read_text(), path.read_text().replace("max_age = 600", "set max_age = 600")):
+        ini = tmp_path / "shadowed.ini"
+        ini.write_text(text)
+        resp = app_from_ini(ini).options("/v1/widgets", headers=preflight)
+        assert resp.headers["Access-Control-Max-Age"] == "3600"
     code, out, err = check(capsys, CONFIGS / "user_api.ini")  # a [DEFAULT] that shadows nothing
     assert (code, err) == (0, "")

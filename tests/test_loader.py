@@ -66,6 +66,10 @@ def test_user_filter_option_from_ini_is_used():
             "[app:api] building the app failed: RuntimeError: the database is not reachable",
         ),
         ("loader_bad_prefix.ini", "[composite:main] v2: expected a URL prefix such as '/v1'"),
+        (
+            "loader_duplicate_prefix.ini",
+            "[composite:main] /v1/: prefix /v1 is given twice (by '/v1' too)",
+        ),
         ("loader_cycle.ini", "[pipeline:api] pipeline: 'pipeline:api' is used inside itself"),
     ],
 )

@@ -133,6 +133,9 @@ def test_versioned_methods(capsys):
     member = document["paths"]["/v1/gadgets/{id}"]
     assert member["get"]["x-openstack-api-versions"]["ranges"] == ["2.1-2.1,2.2-2.5"]
     assert member["delete"]["x-openstack-api-versions"]["ranges"] == ["2.3-2.5"]
+    # A versioned method's own docstring (or its name), never the framework's wrapper's.
+    assert member["get"]["summary"] == "Gadgets.show"
+    assert member["delete"]["summary"] == "Delete a gadget."
     assert "204" in member["delete"]["responses"]
     collection = document["paths"]["/v1/gadgets"]
     assert "201" in collection["post"]["responses"]

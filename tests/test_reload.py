@@ -8,13 +8,14 @@ import re
 import shutil
 import signal
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import REPO, ServerProcess, server_args
+from conftest import REPO, ServerProcess, server_args, server_env
 from stackapi.cli import main
 
 EXAMPLES = REPO / "examples"
@@ -130,6 +131,18 @@ def test_refused_in_one_line(capsys, flags, message):
     assert main(["--config", ini, "--reload", *flags]) == 1
     out, err = capsys.readouterr()
     assert (out, err) == ("", f"stackapi-server: error: {message}\n")
+
+
+def test_an_empty_routes_for_is_refused_too():
+    # A process of its own: the defect was a monitor that never exits.
+    argv = server_args(EXAMPLES / "api-paste.ini", "--reload", "--routes-for", "")
+    done = subprocess.run(
+        argv, cwd=EXAMPLES, env=server_env(), capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr == (
+        "stackapi-server: error: --reload restarts a server; --routes-for serves nothing\n"
+    )
 
 
 def test_workers_from_the_ini_are_refused_too(capsys, write_ini):

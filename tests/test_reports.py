@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
-from conftest import CONFIGS
+from conftest import CONFIGS, server_args, server_env
 from demo_config import demo_ini
 from stackapi.cli import main
 
@@ -160,6 +161,18 @@ def test_routes_for_what_is_not_reached_is_one_line(capsys, demo, request_line, 
     assert (code, out) == (1, "")
     (line,) = err.splitlines()
     assert line.startswith(f"stackapi-server: error: --routes-for {request_line!r}: {message}")
+
+
+@pytest.mark.parametrize("request_line", ["", "  "])
+def test_an_empty_routes_for_is_an_error_not_a_server(demo, request_line):
+    # In a process of its own: the defect was to serve (for ever) instead of reporting.
+    argv = server_args(demo, "--routes-for", request_line)
+    done = subprocess.run(argv, env=server_env(), capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr == (
+        f"stackapi-server: error: --routes-for {request_line!r}: "
+        'expected "METHOD /path", e.g. "GET /"\n'
+    )
 
 
 def test_no_prefix_matches(capsys):

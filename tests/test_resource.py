@@ -368,6 +368,14 @@ def test_other_return_types_are_a_type_error():
         make_app(Returns("text")).get("/widgets")
 
 
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_a_result_that_json_cannot_hold_is_an_error_not_a_nan_on_the_wire(number):
+    # The wire is JSON (RFC 8259 has no NaN/Infinity; requests holding them are 400s):
+    # such a result is the controller's bug, a 500 through faultwrap.
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        make_app(Returns({"n": [number]})).get("/widgets")
+
+
 def test_unexpected_exceptions_propagate_to_faultwrap():
     class C(stackapi.Controller):
         def index(self, req):

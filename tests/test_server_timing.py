@@ -122,7 +122,9 @@ def test_write_and_lazy_bodies_keep_their_bytes():
     ("default", "set_api", "message"),
     [
         ("[DEFAULT]\nserver_timing = maybe", "",
-         "server_timing: expected true or false, got 'maybe'"),
+         "[DEFAULT] server_timing: expected true or false, got 'maybe'"),
+        ("", "set server_timing = maybe",
+         "[pipeline:api] set server_timing: expected true or false, got 'maybe'"),
         ("", "server_timing = true", "[pipeline:api] server_timing: a pipeline section takes only "
          "'pipeline', not server_timing (for one pipeline, write 'set server_timing = true')"),
     ],

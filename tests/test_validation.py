@@ -1,5 +1,7 @@
 """@validate: 400 badRequest naming the field; schemas by microversion; query strings."""
 
+import sys
+
 import jsonschema
 import pytest
 import routes
@@ -124,6 +126,18 @@ def test_long_values_are_cut_in_the_message(app):
     resp = app.post_json("/items", {"item": {"name": "x" * 500}}, status=400)
     assert len(message(resp)) < 250
     assert message(resp).count("x...") == 2  # the value and jsonschema's own quote of it
+
+
+def test_bodies_nested_as_deep_as_json_accepts_are_400_not_500(app):
+    # json.loads takes nesting up to about the recursion limit; what then reads the
+    # document (the surrogate check, jsonschema and its message) must not run out of stack.
+    limit = sys.getrecursionlimit()
+    headers = {"Content-Type": "application/json"}
+    for depth in range(limit - 150, limit + 10):
+        for inner in ("[" * depth + "]" * depth, '{"a": ' * depth + "1" + "}" * depth):
+            resp = app.post("/items", '{"item": ' + inner + "}", headers=headers, status="*")
+            assert resp.status_int == 400, (depth, inner[:2], resp.body[:200])
+            assert message(resp)
 
 
 def test_the_schema_follows_the_microversion(app):

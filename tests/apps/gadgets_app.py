@@ -38,6 +38,7 @@ class Gadgets(stackapi.Controller):
     @api_version("2.3")
     @stackapi.response(204)
     def delete(self, req, id):
+        """Delete a gadget."""
         return None
 
 
