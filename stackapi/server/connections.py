@@ -211,8 +211,9 @@ class Connections:
     # -- stopping -----------------------------------------------------------------------
 
     def drain(self) -> None:
-        """Stop accepting; close idle keep-alive connections now and silent new ones after
-        :data:`FIRST_REQUEST_GRACE`; requests in flight finish with ``Connection: close``."""
+        """Stop accepting; close idle keep-alive connections now (not one whose next
+        request has arrived unread) and silent new ones after :data:`FIRST_REQUEST_GRACE`;
+        requests in flight finish with ``Connection: close``."""
         if self.draining:
             return
         self.draining = True
@@ -220,7 +221,8 @@ class Connections:
             self.acceptor.kill()
         self.listener.close()
         for connection in list(self.waiting):
-            self._evict_if_idle(connection)
+            if not connection.has_pending_bytes():  # else its request is served, then closed
+                self._evict_if_idle(connection)
         for connection in list(self.silent):
             eventlet.spawn_after(FIRST_REQUEST_GRACE, self._evict_if_idle, connection)
 
