@@ -132,7 +132,12 @@ class Connections:
                 continue
             connection = Connection(sock, address, self)
             self.open.add(connection)
-            self.pool.spawn_n(connection.run)
+            try:  # may wait a moment: a closed connection's green thread is still ending
+                self.pool.spawn_n(connection.run)
+            except BaseException:  # the drain killed this loop meanwhile
+                self.open.discard(connection)
+                sock.close()
+                raise
 
     def _accept_failed(self, exc: OSError) -> bool:
         """Whether the accept loop goes on after ``exc``; it never spins on a full fd table."""
