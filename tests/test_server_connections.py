@@ -198,7 +198,9 @@ def test_no_file_descriptors_left_never_spins_nor_stops_the_accept_loop(run_serv
     try:
         soft, hard = resource.prlimit(server.pid, resource.RLIMIT_NOFILE)
         resource.prlimit(server.pid, resource.RLIMIT_NOFILE, (40, hard))
-        crowd = open_many(server.port, 60)  # the server runs out of descriptors in accept
+        # Each in the middle of its head, so none is idle to close: the server runs out of
+        # descriptors in accept (idle ones would make room, as at the connection cap).
+        crowd = open_many(server.port, 60, first=b"GET /probe HTTP/1.1\r\n")
         server.wait_log("accept failed: Too many open files: refusing new connections")
         cpu = _cpu_seconds(server.pid)
         time.sleep(2.0)
