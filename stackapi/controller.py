@@ -114,7 +114,8 @@ class ResponseObject:
     """What a controller returns when it must set the status or headers.
 
     ``obj`` is serialized as JSON (``None`` means an empty body); ``code``
-    overrides ``@response``; ``headers`` are added to the response::
+    overrides ``@response``; ``headers`` are added to the response (a value that is
+    not a ``str`` is written as ``str(value)``, as nova does)::
 
         return stackapi.ResponseObject({"widget": w}, code=201,
                                        headers={"Location": url})
@@ -123,7 +124,7 @@ class ResponseObject:
     __slots__ = ("obj", "code", "headers")
 
     def __init__(
-        self, obj: Any, code: int | None = None, headers: Mapping[str, str] | None = None
+        self, obj: Any, code: int | None = None, headers: Mapping[str, Any] | None = None
     ) -> None:
         self.obj = obj
         self.code = code

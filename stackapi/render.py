@@ -58,7 +58,7 @@ def render(result: Any, code: int | None = None) -> webob.Response:
             f"webob.Response, not {type(result).__name__}"
         )
     for name, value in headers.items():
-        resp.headers[name] = value
+        resp.headers[name] = value if isinstance(value, str) else str(value)  # 3 -> "3", as nova
     return resp
 
 

@@ -179,6 +179,10 @@ def _environ(request: str) -> dict:
     target = target.strip()
     if not method or not target:
         raise StackapiError(f'--routes-for {request!r}: expected "METHOD /path", e.g. "GET /"')
+    if method != method.upper():  # methods are case-sensitive: the server refuses "get"
+        raise StackapiError(
+            f"--routes-for {request!r}: the method is {method.upper()}, not {method}"
+        )
     headers = {}
     if target.startswith(("http://", "https://")):
         parts = urlsplit(target)

@@ -154,6 +154,7 @@ def test_routes_for_json(capsys, demo):
         ("GET /v2.1/servers/..", "400 badRequest from the Guard: The URL must not contain"),
         ("/v2.1/servers", 'expected "METHOD /path", e.g. "GET /"'),
         ("GET v2.1/servers", "the path must start with /"),
+        ("get /v2.1/servers", "the method is GET, not get"),
     ],
 )
 def test_routes_for_what_is_not_reached_is_one_line(capsys, demo, request_line, message):

@@ -306,9 +306,10 @@ def test_render_json(value, status, body):
 
 
 def test_render_response_object_headers_and_empty_body():
-    ro = stackapi.ResponseObject(None, code=202, headers={"X-Job": "7"})
+    ro = stackapi.ResponseObject(None, code=202, headers={"X-Job": "7", "X-Count": 3})
     resp = make_app(Returns(ro)).get("/widgets", status=202)
     assert resp.headers["X-Job"] == "7"
+    assert resp.headers["X-Count"] == "3"  # as nova's wsgi, not a 500
     assert resp.body == b""
 
 
