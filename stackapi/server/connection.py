@@ -518,7 +518,8 @@ class Connection:
         if req.body is not None and req.body.error is not None:
             self._report_body(req, req.body.error)
         if ACCESS.isEnabledFor(logging.INFO):
-            _access(self.client, req, response, started)
+            with logging_request_id(environ.get(REQUEST_ID_KEY)):  # set by request_id
+                _access(self.client, req, response, started)
         keep = not response.close and not self.lost and not registry.draining
         unread = req.body is not None and not req.body.complete
         if keep and unread:
@@ -539,7 +540,7 @@ class Connection:
         except BodyError as exc:  # a plain WSGI app let the body's error escape
             response.fail(exc.code, exception_message(exc))
         except Exception:
-            request_id = environ.get(REQUEST_ID_KEY) or new_request_id()
+            request_id = environ[REQUEST_ID_KEY] = environ.get(REQUEST_ID_KEY) or new_request_id()
             with logging_request_id(request_id):
                 LOG.exception("the app failed on %r from %s", environ["RAW_URI"], self.client)
             response.fail(500, GENERIC_500, request_id)

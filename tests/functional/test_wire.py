@@ -409,8 +409,13 @@ def test_a_str_body_is_the_servers_500_not_an_empty_reply(run_server, path):
     server = run_server(WIRE_INI)  # its own: the app's traceback is logged
     with Wire(server).connect() as conn:
         conn.send(request("GET", path))
-        assert_fault(conn.read_response(), 500)
-    server.wait_log(rf'"GET {re.escape(path)} HTTP/1.1" status: 500 ')
+        response = conn.read_response()
+        assert_fault(response, 500)
+    # The access line carries the request id the client got.
+    request_id = re.escape(response.header("x-openstack-request-id"))
+    server.wait_log(
+        rf'\[{request_id}\] 127.0.0.1:\d+ "GET {re.escape(path)} HTTP/1.1" status: 500 '
+    )
 
 
 def test_a_pipelined_flood_is_answered_in_order(wire):
