@@ -3,7 +3,9 @@
 Every test runs twice (``demo_db``): on a SQLite file and on PostgreSQL.
 """
 
+import concurrent.futures
 import json
+import threading
 
 import pytest
 
@@ -135,6 +137,25 @@ def test_a_tag_with_a_nul_is_a_400_on_every_database(api):
     resp = api.post_json("/v2.1/servers", body, headers=at("2.52"), status=400)
     assert "server.tags[0]" in fault(resp)[1]
     assert api.get("/v2.1/servers", headers=ALICE).json == {"servers": []}
+
+
+def test_concurrent_creates_never_pass_the_quota(api):
+    """Two creates of 600 at once with a quota of 1000: one is nova's 403, on every
+    database (on PostgreSQL both counted 0 and built 1200 before)."""
+    body = {"server": {"name": "q", "flavorRef": "1", "imageRef": CIRROS, "networks": "none",
+                       "min_count": 600, "max_count": 600}}  # fmt: skip
+    start = threading.Barrier(2)
+
+    def one():
+        start.wait()
+        headers = at("2.37")
+        return api.post_json("/v2.1/servers", body, headers=headers, expect_errors=True).status_int
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(lambda _: one(), range(2)))
+    assert statuses == [202, 403]
+    listed = api.get("/v2.1/servers?limit=1000", headers=ALICE).json["servers"]
+    assert len(listed) == 600
 
 
 def test_create_with_an_unknown_flavor(api):

@@ -183,8 +183,15 @@ class ServersController(stackapi.Controller):
         return stackapi.ResponseObject({"server": view}, headers={"Location": links[0]["href"]})
 
     def _used(self, req: Request) -> int:
+        """The project's servers, counted where no concurrent create can pass the quota:
+        on PostgreSQL a transaction lock per project holds the next create of that
+        project until this one commits (SQLite's write transactions are one at a time)."""
+        db = database(req)
+        if db.dialect.name == "postgresql":
+            project = func.hashtext(req.context.project_id)
+            db.execute(select(func.pg_advisory_xact_lock(project)))
         query = select(func.count()).where(servers.c.project_id == req.context.project_id)
-        return int(database(req).execute(query).scalar_one())
+        return int(db.execute(query).scalar_one())
 
     # --- member ------------------------------------------------------------------
 
