@@ -195,23 +195,24 @@ class Connections:
 
     def evict_oldest(self) -> bool:
         """Close the connection idle the longest: a kept-alive one first, else a new one
-        that sent nothing; False if none is idle.
-
-        One whose request has arrived but not been read yet (its green thread has
-        not run since) is not idle: the kernel holds bytes for it, so it is passed over.
-        """
+        that sent nothing; False if none is idle.  One whose request has arrived but
+        not been read yet (its green thread has not run since) is passed over."""
         for idle in (self.waiting, self.silent):
             for connection in list(itertools.islice(idle, _EVICTION_CANDIDATES)):
-                if not connection.has_pending_bytes():
-                    self.busy(connection)
-                    connection.evict()
+                if self._evict_if_idle(connection):
                     return True
         return False
 
-    def _evict_if_idle(self, connection: Connection) -> None:
-        if connection in self.waiting or connection in self.silent:
-            self.busy(connection)
-            connection.evict()
+    def _evict_if_idle(self, connection: Connection) -> bool:
+        """Close ``connection`` if it is still idle; one whose next request has arrived
+        unread (FIONREAD) is not: it is served (with ``Connection: close`` in a drain)."""
+        if connection not in self.waiting and connection not in self.silent:
+            return False
+        if connection.has_pending_bytes():
+            return False
+        self.busy(connection)
+        connection.evict()
+        return True
 
     # -- stopping -----------------------------------------------------------------------
 
@@ -226,8 +227,7 @@ class Connections:
             self.acceptor.kill()
         self.listener.close()
         for connection in list(self.waiting):
-            if not connection.has_pending_bytes():  # else its request is served, then closed
-                self._evict_if_idle(connection)
+            self._evict_if_idle(connection)
         for connection in list(self.silent):
             eventlet.spawn_after(FIRST_REQUEST_GRACE, self._evict_if_idle, connection)
 
