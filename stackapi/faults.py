@@ -41,8 +41,8 @@ def fault_name(status: int) -> str:
 _RETRY_STATUSES = frozenset({413, 429})
 
 
-def fault_body(status: int, message: str, retry_after: str | None = None) -> bytes:
-    """The JSON document of a fault, as bytes.
+def fault_document(status: int, message: str, retry_after: str | None = None) -> dict:
+    """The JSON document of a fault: ``{"itemNotFound": {"code": 404, "message": ...}}``.
 
     A 413 or 429 with a ``retry_after`` (the ``Retry-After`` header's value)
     carries it as ``retryAfter``, as nova's ``overLimit`` does.
@@ -50,7 +50,12 @@ def fault_body(status: int, message: str, retry_after: str | None = None) -> byt
     detail: dict = {"code": status, "message": message}
     if retry_after is not None and status in _RETRY_STATUSES:
         detail["retryAfter"] = retry_after
-    return json.dumps({fault_name(status): detail}).encode()
+    return {fault_name(status): detail}
+
+
+def fault_body(status: int, message: str, retry_after: str | None = None) -> bytes:
+    """:func:`fault_document` as bytes."""
+    return json.dumps(fault_document(status, message, retry_after)).encode()
 
 
 def fault_response(

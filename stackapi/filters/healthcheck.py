@@ -18,7 +18,7 @@ from importlib.metadata import entry_points
 import webob
 
 from stackapi.errors import ConfigError
-from stackapi.faults import fault_body
+from stackapi.faults import fault_document, fault_response
 from stackapi.middleware import Middleware
 from stackapi.options import Option, as_bool, as_list, as_networks, as_str, in_networks
 
@@ -175,25 +175,25 @@ class HealthcheckMiddleware(Middleware):
     def answer(self, method: str, detailed: bool = False) -> webob.Response:
         """The response to a probe with ``method``."""
         if method not in ("GET", "HEAD"):
-            return _json(405, fault_body(405, f"The method {method} is not allowed here."))
+            message = f"The method {method} is not allowed here."
+            return fault_response(405, message, [("Allow", "GET, HEAD")])
         results = self.results()
         failed = [result for result in results.values() if not result.available]
-        status = 503 if failed else (204 if method == "HEAD" else 200)
         if method == "HEAD":
-            return webob.Response(status=status, body=b"", content_type=None, charset=None)
-        document = json.loads(fault_body(503, failed[0].reason)) if failed else {"status": "OK"}
+            return webob.Response(
+                status=503 if failed else 204, body=b"", content_type=None, charset=None
+            )
+        if failed:
+            document = fault_document(503, failed[0].reason)
+            inner = document["serviceUnavailable"]
+        else:
+            document = inner = {"status": "OK"}
         if detailed:
-            inner = document["serviceUnavailable"] if failed else document
             inner["backends"] = {name: asdict(result) for name, result in results.items()}
-        elif not failed:
-            return _json(200, _OK_BODY)
-        return _json(status, json.dumps(document).encode())
-
-
-def _json(status: int, body: bytes) -> webob.Response:
-    resp = webob.Response(status=status, body=body, content_type="application/json", charset=None)
-    if status == 405:
-        resp.headers["Allow"] = "GET, HEAD"
-    if status == 200:
-        resp.cache_control = "no-cache"
-    return resp
+        return webob.Response(
+            status=503 if failed else 200,
+            body=json.dumps(document).encode() if failed or detailed else _OK_BODY,
+            content_type="application/json",
+            charset=None,
+            cache_control=None if failed else "no-cache",
+        )
