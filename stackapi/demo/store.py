@@ -116,8 +116,10 @@ class Store:
     first (``SELECT ... FOR UPDATE``, in the controller), so two changes of
     one server run one after the other and the second sees the first's
     result: a rename after a delete is a 404, an action in the wrong state a
-    409, as in nova.  Serialization failures and deadlocks, should they occur,
-    are 409 too, never 500.  No wait is unbounded: ``CONNECT_TIMEOUT`` to
+    409, as in nova; a create counts its project's servers under a transaction
+    lock of that project, so concurrent creates never pass the quota.
+    Serialization failures and deadlocks, should they occur, are 409 too,
+    never 500.  No wait is unbounded: ``CONNECT_TIMEOUT`` to
     connect, ``QUERY_TIMEOUT`` for any answer (see :func:`bounded_connection_class`,
     which also makes psycopg's waits green under eventlet), TCP keepalives
     and ``tcp_user_timeout`` for a host that vanished.
@@ -328,8 +330,8 @@ def create_engine(url: URL, pooled: bool = True) -> Engine:
     if psycopg:
         event.listen(engine, "do_connect", _connect_bounded)
     if psycopg and pooled:
-        event.listen(engine, "connect", _fresh)
-        event.listen(engine, "checkin", _checked_in)
+        event.listen(engine, "connect", _idle_from_now)
+        event.listen(engine, "checkin", _idle_from_now)
         event.listen(engine, "checkout", _ping)
     return engine
 
@@ -380,11 +382,8 @@ def bounded_connection_class() -> type:
     return BoundedConnection
 
 
-def _fresh(dbapi_connection, connection_record) -> None:
-    connection_record.info["stackapi_idle_since"] = time.monotonic()
-
-
-def _checked_in(dbapi_connection, connection_record) -> None:
+def _idle_from_now(dbapi_connection, connection_record) -> None:
+    """A connection made or given back to the pool: idle from now (see :func:`_ping`)."""
     connection_record.info["stackapi_idle_since"] = time.monotonic()
 
 
