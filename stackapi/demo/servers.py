@@ -140,36 +140,35 @@ class ServersController(stackapi.Controller):
     def create(self, req: Request, body: dict) -> stackapi.ResponseObject:
         request = CreateRequest(req, body)
         count = request.count(self._used(req))
-        ctx, created, ids = req.context, now(), []
+        ctx, created, rows = req.context, now(), []
         for index in range(count):
-            server_id = str(uuid.uuid4())
-            name = request.name if count == 1 else f"{request.name}-{index + 1}"
-            database(req).execute(
-                insert(servers).values(
-                    id=server_id,
-                    project_id=ctx.project_id,
-                    user_id=ctx.user_id,
-                    name=name,
-                    description=request.description,
-                    flavor_id=request.flavor["id"],
-                    image_ref=request.image_ref,
-                    status="ACTIVE",
-                    metadata=json.dumps(request.metadata),
-                    created=created,
-                    updated=created,
-                    access_ip_v4=request.access_ip_v4,
-                    access_ip_v6=request.access_ip_v6,
-                    user_data=request.user_data,
-                    config_drive=request.config_drive,
-                    auto_disk_config=request.auto_disk_config,
-                    reservation_id=request.reservation_id,
-                    launch_index=index,
-                )
+            rows.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "project_id": ctx.project_id,
+                    "user_id": ctx.user_id,
+                    "name": request.name if count == 1 else f"{request.name}-{index + 1}",
+                    "description": request.description,
+                    "flavor_id": request.flavor["id"],
+                    "image_ref": request.image_ref,
+                    "status": "ACTIVE",
+                    "metadata": json.dumps(request.metadata),
+                    "created": created,
+                    "updated": created,
+                    "access_ip_v4": request.access_ip_v4,
+                    "access_ip_v6": request.access_ip_v6,
+                    "user_data": request.user_data,
+                    "config_drive": request.config_drive,
+                    "auto_disk_config": request.auto_disk_config,
+                    "reservation_id": request.reservation_id,
+                    "launch_index": index,
+                }
             )
-            if request.tags:
-                rows = [{"server_id": server_id, "tag": tag} for tag in request.tags]
-                database(req).execute(insert(server_tags), rows)
-            ids.append(server_id)
+        database(req).execute(insert(servers), rows)  # one executemany for every server
+        tags = [{"server_id": row["id"], "tag": tag} for row in rows for tag in request.tags]
+        if tags:
+            database(req).execute(insert(server_tags), tags)
+        ids = [row["id"] for row in rows]
         if request.return_reservation_id:
             return stackapi.ResponseObject({"reservation_id": request.reservation_id})
         links = item_links(req, "servers", ids[0])
